@@ -1,0 +1,256 @@
+"""The adapter contract every vendor module implements, the capability table, and the one error tree.
+
+Shape (after django-anymail's backends): the engine (generations/runs.py) owns the order of the durable steps —
+prepare → submit (the one paid call) → poll → collect outputs — and calls the small hooks below. A vendor module
+overrides only what differs: payloads, endpoints, response parsing, status mapping. Anything a vendor cannot
+express raises `Unsupported` instead of being silently dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from generations.models import Task, VendorAccount
+
+
+# --- Errors -----------------------------------------------------------------------------------------------------
+class ConfigurationError(Exception):
+    """Our own misconfiguration (no key, unknown vendor). Deliberately outside VendorError so nothing swallows it."""
+
+
+class VendorError(Exception):
+    """A vendor call failed. `permanent` tells the engine whether retrying can help."""
+
+    permanent: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, status_code: int | None = None, response_text: str = "",
+                 vendor_code: str = ""):
+        super().__init__(message)
+        self.status_code = status_code
+        self.vendor_code = vendor_code
+        # Already stripped of anything we sent; truncated so a huge HTML error page never fills a log.
+        self.response_text = response_text[:2000]
+
+    def __str__(self):
+        status = f" (HTTP {self.status_code})" if self.status_code else ""
+        return f"{self.args[0]}{status}"
+
+
+class AuthError(VendorError):
+    """401/403: the key is wrong, revoked or for another team. Disable the account; never retry."""
+
+    permanent = True
+
+
+class InsufficientCredits(VendorError):
+    """402: pause the account's submissions, keep the queue."""
+
+    permanent = True
+
+
+class ValidationFailed(VendorError):
+    """400/422: the request itself is wrong; fail the task with the vendor's message."""
+
+    permanent = True
+
+
+class NotFound(VendorError):
+    """404: reconcile, never resubmit blindly."""
+
+    permanent = True
+
+
+class Unsupported(VendorError):
+    """The vendor cannot do this operation or option (capability table)."""
+
+    permanent = True
+
+
+class RateLimited(VendorError):
+    """429: wait at least `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class Unavailable(VendorError):
+    """5xx, timeouts, dropped connections: back off and retry a bounded number of times."""
+
+
+class GenerationFailed(VendorError):
+    """The vendor ran the job and reports it failed (Huhu "Generation failed", Uwear "Error", …)."""
+
+    permanent = True
+
+
+# --- Capabilities -----------------------------------------------------------------------------------------------
+OptionKind = Literal["int", "float", "choice", "bool", "text"]
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    label: str
+    kind: OptionKind
+    choices: tuple[tuple[str, str], ...] = ()
+    min: float | None = None
+    max: float | None = None
+    default: Any = None
+    required: bool = False
+    help: str = ""
+
+    def clean(self, value: Any) -> Any:
+        if value in (None, ""):
+            if self.required:
+                raise ValidationFailed(f"{self.label} is required")
+            return self.default
+        try:
+            if self.kind == "int":
+                value = int(value)
+            elif self.kind == "float":
+                value = float(value)
+            elif self.kind == "bool":
+                value = value if isinstance(value, bool) else str(value).lower() in {"1", "true", "on", "yes"}
+            else:
+                value = str(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed(f"{self.label} must be a {self.kind}") from None
+        if self.kind == "choice" and value not in {c for c, _ in self.choices}:
+            allowed = ", ".join(c for c, _ in self.choices)
+            raise ValidationFailed(f"{self.label} must be one of: {allowed}")
+        if self.min is not None and value < self.min or self.max is not None and value > self.max:
+            raise ValidationFailed(f"{self.label} must be between {self.min:g} and {self.max:g}")
+        return value
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    operation: str  # a generations.models.Operation value
+    options: tuple[Option, ...] = ()
+    outputs_min: int = 1
+    outputs_max: int = 1
+    needs_garment: bool = False
+    needs_model_image: bool = False
+    accepts_pose: bool = False
+    accepts_prompt: bool = True
+    needs_parent_output: bool = False
+    output_kind: Literal["image", "video"] = "image"
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    operations: dict[str, OperationSpec] = field(default_factory=dict)
+
+    def spec(self, operation: str) -> OperationSpec:
+        try:
+            return self.operations[operation]
+        except KeyError:
+            raise Unsupported(f"this vendor does not offer {operation.replace('_', ' ')}") from None
+
+    def clean(self, operation: str, options: dict, num_outputs: int) -> dict:
+        """Validate options and the output count against the table; unknown options are refused, not dropped."""
+        spec = self.spec(operation)
+        known = {o.name: o for o in spec.options}
+        unknown = set(options) - set(known)
+        if unknown:
+            raise Unsupported(f"unsupported option(s) for {operation}: {', '.join(sorted(unknown))}")
+        if not spec.outputs_min <= num_outputs <= spec.outputs_max:
+            raise ValidationFailed(f"number of outputs must be between {spec.outputs_min} and {spec.outputs_max}")
+        return {name: opt.clean(options.get(name)) for name, opt in known.items()}
+
+
+# --- Normalized results -----------------------------------------------------------------------------------------
+@dataclass
+class Balance:
+    credits: Decimal | None
+    concurrency: int | None = None
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class Submission:
+    """What the paid call returned: the vendor's id for the job (saved immediately after the call)."""
+
+    vendor_task_id: str
+    raw: dict = field(default_factory=dict)
+    charged_credits: Decimal | None = None
+
+
+@dataclass
+class RemoteOutput:
+    """One result. Either `url` (fetched through the guarded downloader) or `data` (bytes already in hand)."""
+
+    result_id: str
+    url: str | None = None
+    data: bytes | None = None
+    kind: Literal["image", "video"] = "image"
+    raw: dict = field(default_factory=dict)
+
+
+JobState = Literal["pending", "running", "completed", "failed"]
+
+
+@dataclass
+class PollResult:
+    state: JobState
+    vendor_status: str = ""
+    outputs: list[RemoteOutput] = field(default_factory=list)
+    error: str = ""
+    charged_credits: Decimal | None = None
+    raw: dict = field(default_factory=dict)
+
+
+# --- The adapter ------------------------------------------------------------------------------------------------
+class VendorAdapter:
+    """One instance per account per unit of work. Subclasses set the class attributes and implement the hooks."""
+
+    vendor: ClassVar[str]
+    label: ClassVar[str]
+    default_base_url: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    # Whether the vendor offers a listing we can search for a submission whose id we never saved
+    # (Huhu GET /task, Uwear GET /generations). Without it, an unknown outcome stops in "needs attention".
+    can_reconcile: ClassVar[bool] = False
+    # Whether one call can report on many jobs (Huhu's GET /task lists every task): then poll_many is cheaper.
+    batch_polling: ClassVar[bool] = False
+    # Documented submission rate per key, if any (ArtEmotion: 10 try-on per minute).
+    submissions_per_minute: ClassVar[int | None] = None
+
+    def __init__(self, account: VendorAccount, client=None):
+        self.account = account
+        self._client = client
+
+    @property
+    def base_url(self) -> str:
+        return (self.account.base_url or self.default_base_url).rstrip("/")
+
+    # Hooks every vendor implements ------------------------------------------------------------------------------
+    def estimate(self, operation: str, options: dict, num_outputs: int) -> Decimal:
+        raise Unsupported(f"{self.label} has no cost table for {operation}")
+
+    def check_balance(self) -> Balance:
+        return Balance(credits=None)
+
+    def prepare(self, task: Task) -> None:
+        """Idempotent, unpaid groundwork before the paid call (uploads, clothing items, prepared images).
+        Results are kept as VendorReference rows so a retry or a later task reuses them."""
+
+    def submit(self, task: Task) -> Submission:
+        """The one paid call. The engine has recorded task.attempt_key before calling this."""
+        raise Unsupported(f"{self.label} cannot run {task.operation}")
+
+    def find_submission(self, task: Task) -> Submission | None:
+        """After a crash of unknown outcome: the vendor's record of this attempt, or None if it has none.
+        Only called when `can_reconcile` is true."""
+        return None
+
+    def poll(self, task: Task) -> PollResult:
+        raise Unsupported(f"{self.label} cannot report on {task.operation}")
+
+    def poll_many(self, tasks: list[Task]) -> dict[int, PollResult]:
+        """Status for several tasks of this account. Default: one poll per task; batch vendors override."""
+        return {task.pk: self.poll(task) for task in tasks}

@@ -1,0 +1,10 @@
+"""The Celery app. Jobs are thin: they take primary keys and call services (see generations/jobs.py)."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+
+app = Celery("studio")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["generations", "catalog"], related_name="jobs")

@@ -1,0 +1,241 @@
+"""One settings module, configured from the environment (django-environ).
+
+Defaults give the embedded development studio: SQLite, a filesystem Celery broker and local media, all under
+var/. Production sets STUDIO_ENV=production and supplies DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY,
+STUDIO_ENCRYPTION_KEYS and (optionally) S3 storage; missing secrets then stop the process instead of defaulting.
+"""
+import os
+import secrets
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+VAR_DIR = Path(env("STUDIO_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+STUDIO_ENV = env("STUDIO_ENV", default="development")
+PRODUCTION = STUDIO_ENV == "production"
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _development_secrets() -> dict[str, str]:
+    """Secrets for a machine with no configuration: generated once, kept in var/ (never in the repository)."""
+    path = VAR_DIR / "dev-secrets.env"
+    if not path.exists():
+        path.write_text(
+            f"SECRET_KEY={secrets.token_urlsafe(50)}\nSTUDIO_ENCRYPTION_KEYS={Fernet.generate_key().decode()}\n"
+        )
+        path.chmod(0o600)
+    return dict(line.split("=", 1) for line in path.read_text().split() if "=" in line)
+
+
+_dev = {} if PRODUCTION else _development_secrets()
+
+
+def _secret(name: str) -> str:
+    value = env(name, default=None) or _dev.get(name)
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set when STUDIO_ENV=production")
+    return value
+
+
+SECRET_KEY = _secret("SECRET_KEY")
+# Vendor API keys and webhook secrets are encrypted with these Fernet keys, newest first. Add a new key at the front,
+# deploy, then run `manage.py rotate_vendor_secrets` to re-encrypt old rows before dropping the old key.
+STUDIO_ENCRYPTION_KEYS = [k.strip() for k in _secret("STUDIO_ENCRYPTION_KEYS").split(",") if k.strip()]
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Public base URL of this studio, used to build webhook callback URLs for vendors.
+STUDIO_PUBLIC_URL = env("STUDIO_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "studio",
+    "catalog",
+    "generations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "studio.tenancy.CurrentTeamMiddleware",
+]
+
+ROOT_URLCONF = "studio.urls"
+WSGI_APPLICATION = "studio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "studio.tenancy.team_context",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + immediate transactions let the web process and the embedded worker write without "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file (not :memory:) so a real worker process started by a test can open the same test database;
+    # the pid keeps two test runs on one machine apart.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Lets two test runs share one PostgreSQL server without sharing a test database.
+    if env("STUDIO_TEST_DB_NAME", default=""):
+        DATABASES["default"]["TEST"] = {"NAME": env("STUDIO_TEST_DB_NAME")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
+S3_BUCKET = env("AWS_STORAGE_BUCKET_NAME", default="")
+if S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Upload limits. The vendors accept images up to 10 MB (Huhu, ArtEmotion), so that is our default cap per image.
+STUDIO_MAX_IMAGE_BYTES = env.int("STUDIO_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
+STUDIO_MAX_IMAGE_PIXELS = env.int("STUDIO_MAX_IMAGE_PIXELS", default=50_000_000)
+STUDIO_MAX_UPLOAD_FILES = env.int("STUDIO_MAX_UPLOAD_FILES", default=50)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file, never to memory
+DATA_UPLOAD_MAX_NUMBER_FILES = STUDIO_MAX_UPLOAD_FILES
+# Bytes fetched from a vendor output URL at most (images and videos).
+STUDIO_MAX_DOWNLOAD_BYTES = env.int("STUDIO_MAX_DOWNLOAD_BYTES", default=200 * 1024 * 1024)
+
+# --- Celery ---------------------------------------------------------------------------------------------------
+_broker_dir = Path(env("STUDIO_BROKER_DIR", default=str(VAR_DIR / "broker")))
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("out", "processed"):
+        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
+else:
+    # Redis redelivers a task unacknowledged for longer than this; every step is idempotent, so a redelivery is
+    # a harmless no-op, and the value only bounds how long a crashed worker's task waits to run again.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    }
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+CELERY_TASK_DEFAULT_QUEUE = "vendor"
+# Slow image work (thumbnails, downloads, zip ingest) has its own queue so it never starves vendor calls.
+CELERY_TASK_ROUTES = {"media.*": {"queue": "media"}, "vendor.*": {"queue": "vendor"}}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must fail fast when the broker is down: the database keeps the truth and the sweeper re-queues.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-tasks": {"task": "vendor.sweep", "schedule": env.float("STUDIO_SWEEP_SECONDS", default=30.0)},
+}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Security -------------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; kept default for forms
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Logging --------------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "studio.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}
