@@ -26,11 +26,10 @@ def image_file(name="garment.png", **kwargs) -> ContentFile:
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass-for-tests-123")
+    password = factory.django.Password("pass-for-tests-123")
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
