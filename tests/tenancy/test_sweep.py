@@ -45,8 +45,8 @@ def as_team_b(client, world):
 def test_another_teams_object_is_a_404_on_every_route(name, world, as_team_b):
     url = reverse(name, kwargs=routes.OBJECT_ROUTES[name](world))
     statuses = {}
-    for method in ("get", "post"):
-        response = getattr(as_team_b, method)(url)
+    for method, headers in (("get", {}), ("get", {"HX-Request": "true"}), ("post", {})):
+        response = getattr(as_team_b, method)(url, headers=headers)
         statuses[method] = response.status_code
         assert response.status_code in (404, 405), f"{method.upper()} {url} answered {response.status_code}"
         assert MARKER.encode() not in response.content
