@@ -102,9 +102,16 @@ def transition_task(task: Task, target: str, **fields) -> Task:
     return task
 
 
+# Declaration order of TaskStatus is the documented lifecycle order (001 §5.18 "Task status values (in order)").
+_RANK = {status: rank for rank, status in enumerate(S.values)}
+
+
 def advance_task(task: Task, target: str, **fields) -> bool:
-    """Like transition_task for vendor-reported statuses: an out-of-order or repeated status is ignored, so
-    statuses only ever move forward. Returns whether the task moved."""
+    """Like transition_task, for statuses a vendor reports (poll or webhook): an out-of-order, repeated or backward
+    status is ignored, so statuses only ever move forward — a vendor event can never cause a resubmission, which
+    only an explicit regenerate (transition_task) may do. Returns whether the task moved."""
+    if _RANK[target] <= _RANK[task.status]:
+        return False
     try:
         transition_task(task, target, **fields)
     except (IllegalTransition, LostRace):
