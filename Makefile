@@ -34,3 +34,6 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) var
+
+bench-ingest: install
+	$(BIN)/python tests/bench/bench_ingest.py

@@ -335,3 +335,49 @@ class Pose(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def archive_upload_to(instance, filename):
+    return f"imports/{uuid.uuid4().hex}.zip"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Refused"
+
+
+class ZipImportQuerySet(ProgramScopedQuerySet):
+    program_path = "project__program"
+
+
+class ZipImport(models.Model):
+    """One uploaded archive of SKU folders and what became of every entry (the report the user reads)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="imports")
+    archive = models.FileField(upload_to=archive_upload_to)
+    original_name = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total_entries = models.PositiveIntegerField(default=0)
+    processed_entries = models.PositiveIntegerField(default=0)
+    skus_created = models.PositiveIntegerField(default=0)
+    images_created = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="Why the whole archive was refused, or warnings")
+    report = models.JSONField(default=list, blank=True, help_text="One row per entry: name, sku, outcome, reason")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ZipImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import {self.pk} into {self.project}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_entries / self.total_entries) if self.total_entries else 0

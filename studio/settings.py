@@ -170,6 +170,11 @@ STORAGES = {
 STUDIO_MAX_IMAGE_BYTES = env.int("STUDIO_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 STUDIO_MAX_IMAGE_PIXELS = env.int("STUDIO_MAX_IMAGE_PIXELS", default=50_000_000)
 STUDIO_MAX_UPLOAD_FILES = env.int("STUDIO_MAX_UPLOAD_FILES", default=50)
+# Bulk zip import (catalog/zip_ingest.py): archive size, entry count, uncompressed total and compression ratio caps.
+STUDIO_ZIP_MAX_ARCHIVE_BYTES = env.int("STUDIO_ZIP_MAX_ARCHIVE_BYTES", default=2 * 1024**3)
+STUDIO_ZIP_MAX_ENTRIES = env.int("STUDIO_ZIP_MAX_ENTRIES", default=5000)
+STUDIO_ZIP_MAX_TOTAL_BYTES = env.int("STUDIO_ZIP_MAX_TOTAL_BYTES", default=8 * 1024**3)
+STUDIO_ZIP_MAX_RATIO = env.float("STUDIO_ZIP_MAX_RATIO", default=50.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file, never to memory
 DATA_UPLOAD_MAX_NUMBER_FILES = STUDIO_MAX_UPLOAD_FILES
 # Bytes fetched from a vendor output URL at most (images and videos).
@@ -213,6 +218,20 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-tasks": {"task": "vendor.sweep", "schedule": env.float("STUDIO_SWEEP_SECONDS", default=30.0)},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Vendor engine (generations/runs.py, vendors/http.py, vendors/sandbox.py) ------------------------------------
+# A claimed task's lease: longer than any one step (HTTP read timeout 30 s, downloads), shorter than the wait we
+# accept before the sweeper re-queues work whose worker died.
+STUDIO_LEASE_SECONDS = env.float("STUDIO_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+STUDIO_MAX_ATTEMPTS = env.int("STUDIO_MAX_ATTEMPTS", default=6)  # transient failures of one step, then failed
+STUDIO_BACKOFF_CAP_SECONDS = env.float("STUDIO_BACKOFF_CAP_SECONDS", default=300.0)
+STUDIO_HTTP_CONNECT_TIMEOUT = env.float("STUDIO_HTTP_CONNECT_TIMEOUT", default=5.0)
+STUDIO_HTTP_READ_TIMEOUT = env.float("STUDIO_HTTP_READ_TIMEOUT", default=30.0)
+# Only tests set this ("127.0.0.1:<port>" of a fake vendor); the guarded downloader refuses private addresses.
+STUDIO_FETCH_ALLOW_HOSTS = env.list("STUDIO_FETCH_ALLOW_HOSTS", default=[])
+STUDIO_SANDBOX_SECONDS = env.float("STUDIO_SANDBOX_SECONDS", default=3.0)
+# The sandbox vendor's own records (its "server side"), shared by web and worker processes.
+STUDIO_SANDBOX_DIR = env("STUDIO_SANDBOX_DIR", default=str(VAR_DIR / "sandbox"))
 
 # --- Security -------------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,7 @@
 """Two teams: A owns one of everything; B is a full admin of its own team and must see none of A's."""
 from dataclasses import dataclass
 
+from catalog.models import ZipImport
 from generations import models as gm
 from tests import factories as f
 
@@ -28,6 +29,7 @@ class World:
     review_event: object
     credit_entry: object
     webhook_event: object
+    zip_import: object
 
 
 def build_world() -> World:
@@ -56,6 +58,8 @@ def build_world() -> World:
                                                  kind=gm.CreditKind.ESTIMATE, credits=1, note=MARKER)
     webhook_event = gm.WebhookEvent.objects.create(account=account, vendor=account.vendor, event_id=MARKER,
                                                    task=task, payload={"m": MARKER})
+    zip_import = ZipImport.objects.create(project=project, archive="imports/x.zip", original_name=f"{MARKER}.zip",
+                                          report=[{"name": MARKER, "sku": MARKER, "outcome": "accepted", "reason": ""}])
     return World(team_a, member_b.team, member_a.user, member_b.user, program, project, sku, garment,
                  fashion_model, model_image, style, pose, account, batch, task, output, review_event, credit_entry,
-                 webhook_event)
+                 webhook_event, zip_import)
