@@ -30,6 +30,12 @@ class AccountState(models.TextChoices):
     DISABLED = "disabled", "Disabled (key rejected)"
 
 
+def new_webhook_token() -> str:
+    import secrets as _secrets
+
+    return _secrets.token_urlsafe(16)
+
+
 class VendorAccount(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="vendor_accounts")
     vendor = models.CharField(max_length=20, choices=Vendor.choices)
@@ -46,6 +52,9 @@ class VendorAccount(models.Model):
     submissions_per_minute = models.PositiveIntegerField(null=True, blank=True,
                                                          help_text="Where the vendor documents a rate")
     settings = models.JSONField(default=dict, blank=True, help_text="Vendor-specific options (workflow ids, …)")
+    # The account's public id in its webhook URL (webhooks/<vendor>/<token>/): tells us whose secret verifies the
+    # signature without exposing the primary key. Not a secret itself; the signature is.
+    webhook_token = models.CharField(max_length=40, unique=True, default=new_webhook_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,6 +130,33 @@ class BatchQuerySet(ProgramScoped):
     program_path = "project__program"
 
 
+class BatchState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Comparison(models.Model):
+    """The same SKU, model image and pose run on several vendor accounts at once; a reviewer marks a winner."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comparisons")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    label = models.CharField(max_length=200, blank=True)
+    winner = models.ForeignKey("Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.label or f"Comparison {self.pk}"
+
+
 class Batch(models.Model):
     """Tasks launched together (one click on one or many SKUs); the project page shows a progress bar per batch."""
 
@@ -129,6 +165,14 @@ class Batch(models.Model):
     label = models.CharField(max_length=200, blank=True)
     # A form token makes a double click or a second tab land on the same batch instead of a duplicate.
     form_token = models.CharField(max_length=64, unique=True)
+    # Paused: tasks not yet submitted wait; cancelled: they are never submitted. Work already at a vendor finishes.
+    state = models.CharField(max_length=10, choices=BatchState.choices, default=BatchState.RUNNING)
+    # A pilot runs the first SKUs only; `config` keeps the launch settings and the SKUs left for "run the rest".
+    is_pilot = models.BooleanField(default=False)
+    pilot_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rest")
+    config = models.JSONField(default=dict, blank=True)
+    comparison = models.ForeignKey(Comparison, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="batches")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = BatchQuerySet.as_manager()
