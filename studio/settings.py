@@ -184,12 +184,13 @@ STUDIO_MAX_DOWNLOAD_BYTES = env.int("STUDIO_MAX_DOWNLOAD_BYTES", default=200 * 1
 _broker_dir = Path(env("STUDIO_BROKER_DIR", default=str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # kombu's default is ./control in the working directory
         "store_processed": False,
         "polling_interval": 0.2,
     }
@@ -225,6 +226,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 STUDIO_LEASE_SECONDS = env.float("STUDIO_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 STUDIO_MAX_ATTEMPTS = env.int("STUDIO_MAX_ATTEMPTS", default=6)  # transient failures of one step, then failed
 STUDIO_BACKOFF_CAP_SECONDS = env.float("STUDIO_BACKOFF_CAP_SECONDS", default=300.0)
+STUDIO_BALANCE_RECHECK_SECONDS = env.float("STUDIO_BALANCE_RECHECK_SECONDS", default=60.0)  # paused accounts
 STUDIO_HTTP_CONNECT_TIMEOUT = env.float("STUDIO_HTTP_CONNECT_TIMEOUT", default=5.0)
 STUDIO_HTTP_READ_TIMEOUT = env.float("STUDIO_HTTP_READ_TIMEOUT", default=30.0)
 # Only tests set this ("127.0.0.1:<port>" of a fake vendor); the guarded downloader refuses private addresses.

@@ -127,9 +127,11 @@ def celery_app_for_worker(broker_url, tmp_path):
         folder = tmp_path / "broker"
         (folder / "out").mkdir(parents=True)
         (folder / "processed").mkdir()
+        (folder / "control").mkdir()
         conf["broker_transport_options"] = {
             "data_folder_in": str(folder / "out"), "data_folder_out": str(folder / "out"),
-            "processed_folder": str(folder / "processed"), "store_processed": False, "polling_interval": 0.1,
+            "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),
+            "store_processed": False, "polling_interval": 0.1,
         }
     old = {key: app.conf.get(key) for key in ("broker_url", "task_always_eager", "broker_transport_options")}
     _reset_connections(app)
@@ -145,6 +147,11 @@ def _reset_connections(app):
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps process-wide pools keyed by broker URL: with the same Redis URL in two tests the next publish
+    # would get the pool closed above ("Acquire on closed pool"). Clear the registry too.
+    from kombu import pools
+
+    pools.reset()
 
 
 @pytest.fixture
