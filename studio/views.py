@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -7,6 +8,9 @@ from catalog.models import Program
 from generations.models import Task, VendorAccount
 
 from .tenancy import SESSION_KEY, member_required
+
+DASHBOARD_PROGRAMS = 100
+RECENT_TASKS = 15
 
 
 @require_GET
@@ -20,10 +24,19 @@ def home(request: HttpRequest):
 @member_required()
 def dashboard(request: HttpRequest):
     team = request.team
+    programs = (Program.objects.for_team(team).select_related("team")
+                .annotate(project_count=Count("projects", distinct=True)).order_by("name"))
+    listed = list(programs[:DASHBOARD_PROGRAMS])
     context = {
-        "programs": Program.objects.for_team(team).select_related("team")[:50],
-        "accounts": VendorAccount.objects.for_team(team),
-        "recent_tasks": Task.objects.for_team(team).select_related("sku", "sku__project", "account")[:20],
+        # Owned programs first, then those other teams shared with us; a long list is cut and says so.
+        "owned_programs": [p for p in listed if p.team_id == team.pk],
+        "shared_programs": [p for p in listed if p.team_id != team.pk],
+        "program_total": programs.count() if len(listed) == DASHBOARD_PROGRAMS else len(listed),
+        "program_shown": len(listed),
+        "accounts": VendorAccount.objects.for_team(team).order_by("name"),
+        "recent_tasks": (Task.objects.for_team(team)
+                         .select_related("sku", "sku__project", "account").order_by("-updated_at")[:RECENT_TASKS]),
+        "memberships": request.user.memberships.select_related("team").order_by("team__name"),
     }
     return render(request, "studio/dashboard.html", context)
 
