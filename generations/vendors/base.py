@@ -86,6 +86,20 @@ class GenerationFailed(VendorError):
     permanent = True
 
 
+class FetchRefused(VendorError):
+    """The guarded downloader (vendors/http.py fetch_public) refused a URL or its answer: a non-public address,
+    a scheme other than http(s), too many redirects, or more bytes than the cap. Never retried."""
+
+    permanent = True
+
+
+class OutputExpired(VendorError):
+    """An output URL answered 403/404/410: vendor URLs expire (Huhu ~1 h, Uwear 4 h, ArtEmotion 24 h). The engine
+    asks the vendor for fresh URLs (one more poll) and never re-runs the paid job."""
+
+    permanent = True
+
+
 # --- Capabilities -----------------------------------------------------------------------------------------------
 OptionKind = Literal["int", "float", "choice", "bool", "text"]
 
@@ -219,6 +233,14 @@ class VendorAdapter:
     batch_polling: ClassVar[bool] = False
     # Documented submission rate per key, if any (ArtEmotion: 10 try-on per minute).
     submissions_per_minute: ClassVar[int | None] = None
+    # Seconds between polls of a running job (Huhu 001 advises polling every 5–10 seconds).
+    poll_interval: ClassVar[float] = 5.0
+
+    # Engine conventions the hooks can rely on (generations/runs.py):
+    # - task.attempt_key is set (a uuid hex) before submit(); send it as the vendor's idempotency key where one
+    #   exists, and keep it findable for find_submission (a tag, a name, a client reference).
+    # - task.vendor_state["submission"] holds Submission.raw after submit; task.vendor_state["poll"] the last
+    #   PollResult.raw. Adapters may read both; they do not write the Task row themselves.
 
     def __init__(self, account: VendorAccount, client=None):
         self.account = account
@@ -227,6 +249,24 @@ class VendorAdapter:
     @property
     def base_url(self) -> str:
         return (self.account.base_url or self.default_base_url).rstrip("/")
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate this account (read the key with account.reveal_api_key()). Never logged."""
+        return {}
+
+    @property
+    def client(self):
+        """The one httpx client (vendors/http.py), bound to this account's base URL and auth headers. Every call
+        through it maps HTTP failures to the error tree above and logs method, host, path, status and time only."""
+        if self._client is None:
+            from .http import VendorClient
+
+            self._client = VendorClient(self.base_url, headers=self.auth_headers())
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None and hasattr(self._client, "close"):
+            self._client.close()
 
     # Hooks every vendor implements ------------------------------------------------------------------------------
     def estimate(self, operation: str, options: dict, num_outputs: int) -> Decimal:

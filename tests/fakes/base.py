@@ -106,6 +106,7 @@ class FakeVendorServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # TCP_NODELAY: otherwise each response with a body waits ~40 ms
 
             def log_message(self, *args):  # keep test output clean
                 pass

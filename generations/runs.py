@@ -1,0 +1,447 @@
+"""The durable state machine: `advance(task_id)` moves one Task one step, with the database as the truth.
+
+DESIGN.md §4. Each call claims the task with a compare-and-set lease, does ONE step, records the result in the row
+(every write fenced on the lease it holds), releases the lease and schedules the next run. Steps (Task.step):
+
+  submit  → account active? limits (row lock) → adapter.prepare → record attempt_key + attempt_started_at and
+            COMMIT → the one paid call adapter.submit → save vendor_task_id at once → "Task submitted"
+  poll    → adapter.poll (or poll_many for batch vendors) → statuses forward only; completed → collect
+  collect → copy every output into our storage once (outputs.py) → "Generation completed" → "Review submitted"
+  done / hold (needs attention: a person must look; the engine never guesses about money)
+
+A crash between recording the attempt and saving the vendor's id leaves attempt_started_at set with no
+vendor_task_id. The next submit reconciles: asks the vendor (find_submission) instead of paying twice, or stops in
+"needs attention" when the vendor cannot be asked. Status changes go through lifecycle.py only.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import jobs, limits, outputs
+from .lifecycle import (ACCOUNT_TRANSITIONS, REGENERATE_FROM, TASK_TRANSITIONS, advance_task, can_move,
+                        set_account_state, transition_task)
+from .models import (AccountState, Batch, BatchState, CreditEntry, CreditKind, Decision, ReviewEvent, ReviewStage,
+                     Task, TaskStatus, VendorAccount)
+from .vendors import registry
+from .vendors.base import (AuthError, ConfigurationError, InsufficientCredits, NotFound, OutputExpired, PollResult,
+                           RateLimited, RemoteOutput, Submission, VendorError)
+
+logger = logging.getLogger(__name__)
+S = TaskStatus
+
+ACTIVE_STEPS = ("submit", "poll", "collect")
+DONE, HOLD = "done", "hold"
+EARLY_TOLERANCE = timedelta(seconds=1)  # a countdown job may arrive a little before next_run_at
+ACCOUNT_WAIT_SECONDS = 60.0  # paused/disabled accounts: the sweeper wakes their tasks when they are active again
+SWEEP_GRACE = timedelta(seconds=5)
+BATCH_SIZE = 50
+_GENERATING = (S.TASK_SUBMITTED, S.GENERATION_STARTED, S.GENERATION_IN_PROCESS)
+
+
+class LostLease(Exception):
+    """Our lease expired and someone else claimed the task: stop without writing anything more."""
+
+
+def advance(task_id: int) -> str | None:
+    """Run one step of one task. Returns the step that ran, or None when the task was not ours to run now."""
+    now = timezone.now()
+    lease = _claim(task_id, now)
+    if lease is None:
+        return None
+    task = Task.objects.select_related("account", "sku").get(pk=task_id)
+    step = task.step
+    StepRun(task, lease).run()
+    return step
+
+
+def _claim(task_id: int, now, *, require_due: bool = True):
+    lease_until = now + timedelta(seconds=settings.STUDIO_LEASE_SECONDS)
+    query = Task.objects.filter(pk=task_id, step__in=ACTIVE_STEPS, needs_attention=False).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    if require_due:
+        query = query.filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now + EARLY_TOLERANCE))
+    # `attempts` counts claims of the current step; a step that kills its worker every time is bounded by it.
+    claimed = query.update(lease_until=lease_until, attempts=F("attempts") + 1)
+    return lease_until if claimed == 1 else None
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _pause_point(name: str, task_id: int) -> None:
+    """Test-only hooks, inert unless the environment variable is set. Pause: announce that this task reached the
+    point (<path>.reached.<task id>) and wait for <path> to appear, so a chaos test can SIGKILL the worker here.
+    STUDIO_TEST_CRASH_TASK=<id>: that task kills its worker process every time it gets here."""
+    if os.environ.get("STUDIO_TEST_CRASH_TASK") == str(task_id):
+        os._exit(70)
+    path = os.environ.get(name)
+    if not path:
+        return
+    Path(f"{path}.reached.{task_id}").touch()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+class StepRun:
+    """One claimed step of one task. Every write is fenced on the lease we hold."""
+
+    def __init__(self, task: Task, lease):
+        self.task, self.lease, self.account, self._adapter = task, lease, task.account, None
+
+    @property
+    def adapter(self):
+        if self._adapter is None:
+            self._adapter = registry.adapter_for(self.account)
+        return self._adapter
+
+    # --- plumbing -----------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        step = getattr(self, f"step_{self.task.step}")
+        if self.task.attempts > settings.STUDIO_MAX_ATTEMPTS:
+            message = f"gave up after {settings.STUDIO_MAX_ATTEMPTS} attempts at the {self.task.step} step"
+            step = lambda: self.fail(message)  # noqa: E731 - the step kills its worker every time
+        try:
+            self.guarded(step)
+        finally:
+            if self._adapter is not None:
+                self._adapter.close()
+
+    def guarded(self, step, *args) -> None:
+        """Run a step; record any error in the row (handle); always release the lease if we still hold it."""
+        try:
+            try:
+                step(*args)
+            except LostLease:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every outcome is recorded in the row, see handle()
+                self.handle(exc)
+        except LostLease:
+            logger.warning("task %s: lease lost in step %s; another worker carries on", self.task.pk, self.task.step)
+        finally:
+            if self.lease is not None:
+                Task.objects.filter(pk=self.task.pk, lease_until=self.lease).update(lease_until=None)
+
+    def handle(self, exc: Exception) -> None:
+        if isinstance(exc, VendorError):
+            return self.on_error(exc)
+        if isinstance(exc, ConfigurationError):
+            if self.task.step == "submit" and not self.task.attempt_started_at:
+                return self.fail(str(exc))
+            return self.hold(str(exc))
+        # A bug or an unexpected library error (or the soft time limit): bounded retries, like Unavailable.
+        logger.exception("task %s: unexpected error in step %s", self.task.pk, self.task.step, exc_info=exc)
+        self.retry_later(f"unexpected error ({type(exc).__name__})")
+
+    def write(self, _where: dict | None = None, **fields) -> None:
+        changed = Task.objects.filter(pk=self.task.pk, lease_until=self.lease, **(_where or {})).update(
+            updated_at=timezone.now(), **fields)
+        if not changed:
+            raise LostLease()
+        for name, value in fields.items():
+            setattr(self.task, name, value)
+
+    def finish(self, step: str, delay: float | None = None, **fields) -> None:
+        """Record the step's result, release the lease, and queue the next run `delay` seconds from now."""
+        next_run = timezone.now() + timedelta(seconds=delay) if delay is not None else None
+        self.write(step=step, next_run_at=next_run, lease_until=None, **fields)
+        self.lease = None
+        if step in ACTIVE_STEPS and delay is not None:
+            jobs.queue_advance_on_commit(self.task.pk, delay)
+        if step not in ACTIVE_STEPS:
+            limits.wake_waiting(self.account.pk)
+
+    def state(self, **updates) -> dict:
+        return {**self.task.vendor_state, **_jsonable(updates)}
+
+    # --- submit -------------------------------------------------------------------------------------------------
+    def step_submit(self) -> None:
+        task = self.task
+        if self.account.state != AccountState.ACTIVE:
+            return self.finish("submit", ACCOUNT_WAIT_SECONDS, attempts=0)
+        batch_state = self.batch_state()
+        if batch_state == BatchState.CANCELLED and not task.attempt_started_at and not task.vendor_task_id:
+            return self.fail("Cancelled before submission.")
+        if batch_state == BatchState.PAUSED and not task.attempt_started_at:
+            return self.finish("submit", ACCOUNT_WAIT_SECONDS, attempts=0)  # batches.resume() wakes it
+        if task.vendor_task_id:  # the id was saved but the step was not moved on (a crash right after)
+            return self.submitted(None)
+        if task.attempt_started_at and not self.reconcile():
+            return
+        self.adapter.prepare(task)
+        decision = self.reserve()
+        if not decision.granted:
+            return self.finish("submit", decision.wait_seconds, attempts=0)
+        _pause_point("STUDIO_TEST_PAUSE_BEFORE_SUBMIT", task.pk)
+        submission = self.adapter.submit(task)
+        _pause_point("STUDIO_TEST_PAUSE_AFTER_SUBMIT", task.pk)  # paid, id not yet saved: the worst moment to die
+        self.record_submission(submission)
+
+    def reserve(self) -> limits.SlotDecision:
+        """Take a slot under the account's row lock and record the attempt in the same, committed, transaction.
+        The write is conditional on step="submit" too: batches.cancel() moves an unsubmitted task away with the
+        mirror condition (attempt_key=""), so exactly one of the two wins."""
+        with transaction.atomic():
+            account = limits.lock_account(self.account.pk)
+            if account.state != AccountState.ACTIVE:
+                return limits.SlotDecision(False, ACCOUNT_WAIT_SECONDS, "account not active")
+            if self.batch_state() in (BatchState.PAUSED, BatchState.CANCELLED):  # changed since step_submit looked
+                return limits.SlotDecision(False, 1.0, "batch paused or cancelled")
+            decision = limits.decide(account, self.task, timezone.now(), self.adapter.submissions_per_minute)
+            if decision.granted:
+                self.write(_where={"step": "submit"}, attempt_key=self.task.attempt_key or uuid.uuid4().hex,
+                           attempt_started_at=timezone.now(), vendor_state=self.state(attempt_error=""))
+        return decision
+
+    def batch_state(self) -> str | None:
+        return Batch.objects.filter(pk=self.task.batch_id).values_list("state", flat=True).first()
+
+    def reconcile(self) -> bool:
+        """The last attempt's outcome is unknown. True: safe to submit (again, with the same key)."""
+        if self.adapter.can_reconcile:
+            found = self.adapter.find_submission(self.task)
+            if found is not None:
+                self.record_submission(found)
+                return False
+            self.write(attempt_started_at=None)  # the vendor has no record of it: the paid call never happened
+            return True
+        if self.task.vendor_state.get("attempt_error"):
+            # We saw the vendor answer with an error (5xx): resubmit with the same attempt key.
+            self.write(attempt_started_at=None)
+            return True
+        self.hold(f"The worker stopped during the paid call to {self.adapter.label}, and {self.adapter.label} "
+                  f"offers no way to check whether it was accepted. Check the vendor's dashboard before retrying, "
+                  f"so the generation is not paid twice.")
+        return False
+
+    def record_submission(self, submission: Submission) -> None:
+        # The vendor's id is the one fact we must not lose: saved before anything else, even if our lease lapsed.
+        Task.objects.filter(pk=self.task.pk, vendor_task_id="").update(vendor_task_id=submission.vendor_task_id)
+        self.task.vendor_task_id = submission.vendor_task_id
+        self.write(vendor_state=self.state(submission=submission.raw, attempt_error=""), error_message="")
+        self.submitted(submission)
+
+    def submitted(self, submission: Submission | None) -> None:
+        if self.task.status == S.TASK_CREATED:
+            advance_task(self.task, S.TASK_SUBMITTED)
+        if submission is not None and submission.charged_credits is not None:
+            self.charge(submission.charged_credits)
+        self.finish("poll", self.adapter.poll_interval, attempts=0)
+
+    def charge(self, credits) -> None:
+        CreditEntry.objects.get_or_create(
+            account=self.account, kind=CreditKind.CHARGE, external_id=self.task.vendor_task_id[:200],
+            defaults={"team_id": self.task.team_id, "task": self.task, "credits": credits,
+                      "operation": self.task.operation, "note": f"round {self.task.round}"})
+        Task.objects.filter(pk=self.task.pk).update(charged_credits=credits)
+
+    # --- poll ---------------------------------------------------------------------------------------------------
+    def step_poll(self) -> None:
+        if not self.adapter.batch_polling:
+            return self.apply_poll(self.adapter.poll(self.task))
+        companions = claim_companions(self.task)
+        try:
+            results = self.adapter.poll_many([self.task, *(run.task for run in companions)])
+        except VendorError as exc:
+            for run in companions:
+                run.guarded(run.on_error, exc)
+            raise
+        for run in companions:
+            run.guarded(run.apply_poll, results.get(run.task.pk))
+        self.apply_poll(results.get(self.task.pk))
+
+    def apply_poll(self, result: PollResult | None) -> None:
+        if result is None or result.state in ("pending", "running"):
+            if result is not None:
+                self.move_forward(result)
+                self.write(vendor_state=self.state(poll=result.raw))
+            limit = timedelta(seconds=getattr(settings, "STUDIO_JOB_TIMEOUT_SECONDS", 6 * 3600))
+            if self.task.submitted_at and timezone.now() - self.task.submitted_at > limit:
+                return self.hold(f"The vendor has not finished this job in {limit}; it is no longer polled.")
+            return self.finish("poll", self.adapter.poll_interval, attempts=0)
+        if result.charged_credits is not None:
+            self.charge(result.charged_credits)
+        if result.state == "failed":
+            return self.fail(result.error or result.vendor_status or "the vendor reports the generation failed")
+        self.write(step="collect", vendor_state=self.state(poll=result.raw, outputs=[
+            {"result_id": o.result_id, "url": o.url, "kind": o.kind, "inline": o.data is not None, "raw": o.raw}
+            for o in result.outputs]))
+        self.collect(result.outputs)
+
+    def move_forward(self, result: PollResult) -> None:
+        """Vendor-reported progress; lifecycle.advance_task ignores anything that would move backwards."""
+        target = result.vendor_status if result.vendor_status in _GENERATING else (
+            S.GENERATION_IN_PROCESS if result.state == "running" else None)
+        if target and target != self.task.status:
+            advance_task(self.task, target)
+
+    # --- collect ------------------------------------------------------------------------------------------------
+    def step_collect(self) -> None:
+        saved = self.task.vendor_state.get("outputs") or []
+        if not saved or any(o.get("inline") or not o.get("url") for o in saved):
+            # Bytes handed over inline are not kept in the row: ask the vendor again (never a new paid job).
+            result = self.adapter.poll(self.task)
+            if result.state != "completed":
+                return self.apply_poll(result)
+            return self.collect(result.outputs)
+        self.collect([RemoteOutput(result_id=o["result_id"], url=o["url"], kind=o.get("kind", "image"),
+                                   raw=o.get("raw") or {}) for o in saved])
+
+    def collect(self, remotes: list[RemoteOutput]) -> None:
+        try:
+            outputs.store_all(self.task, remotes)
+        except OutputExpired:
+            if self.task.vendor_state.get("refreshed_urls") or not self.refresh_and_store():
+                return self.hold("The vendor's output links expired before they could be copied, and asking "
+                                 "again did not give working links. The generation was paid; nothing was re-run.")
+        for target in (S.GENERATION_COMPLETED, S.REVIEW_SUBMITTED):
+            advance_task(self.task, target)
+        self.finish(DONE, None, attempts=0, error_message="")
+
+    def refresh_and_store(self) -> bool:
+        """Expired URLs: one more poll for fresh links to the same results (never a new paid job)."""
+        self.write(vendor_state=self.state(refreshed_urls=True))
+        result = self.adapter.poll(self.task)
+        if result.state != "completed":
+            return False
+        try:
+            outputs.store_all(self.task, result.outputs)
+        except OutputExpired:
+            return False
+        return True
+
+    # --- outcomes -----------------------------------------------------------------------------------------------
+    def on_error(self, exc: VendorError) -> None:
+        label = self.adapter.label
+        in_submit = self.task.step == "submit"
+        if in_submit:
+            # A definite answer (401, 402, 422, 429, …) means the vendor did not take the job: the attempt is over.
+            # Unavailable (5xx, timeout) is not definite: keep it open and note that we saw an error.
+            self.write(**{"attempt_started_at": None} if exc.permanent or isinstance(exc, RateLimited) else
+                       {"vendor_state": self.state(attempt_error=str(exc)[:300])})
+        if isinstance(exc, AuthError):
+            self._set_account(AccountState.DISABLED, f"{label} rejected the API key: {exc}. Update the key to "
+                                                     f"resume queued work.")
+            return self.finish(self.task.step, ACCOUNT_WAIT_SECONDS, attempts=0)
+        if isinstance(exc, InsufficientCredits):
+            self._set_account(AccountState.PAUSED, f"{label} account is out of credits ({exc}). Queued work "
+                                                   f"resumes when credits are added.")
+            return self.finish(self.task.step, ACCOUNT_WAIT_SECONDS, attempts=0)
+        if isinstance(exc, RateLimited):
+            wait = exc.retry_after if exc.retry_after is not None else limits.backoff(self.task.attempts)
+            return self.finish(self.task.step, max(wait, 1.0), attempts=0)
+        if isinstance(exc, NotFound) and not in_submit:
+            return self.hold(f"{label} no longer knows job {self.task.vendor_task_id} (HTTP 404). It was not "
+                             f"resubmitted, so nothing was paid twice.")
+        if exc.permanent:
+            return self.fail(str(exc))
+        self.retry_later(str(exc))
+
+    def retry_later(self, message: str) -> None:
+        if self.task.attempts >= settings.STUDIO_MAX_ATTEMPTS:
+            return self.fail(f"{message}; gave up after {self.task.attempts} attempts")
+        self.finish(self.task.step, limits.backoff(self.task.attempts), error_message=message[:500])
+
+    def _set_account(self, state: str, message: str) -> None:
+        account = VendorAccount.objects.get(pk=self.account.pk)
+        if account.state == state or can_move(ACCOUNT_TRANSITIONS, account.state, state):
+            set_account_state(account, state, message)
+
+    def fail(self, message: str) -> None:
+        if self.task.status == S.GENERATION_FAILED:  # a webhook said so first
+            return self.finish(DONE, None, error_message=self.task.error_message or message[:2000])
+        if can_move(TASK_TRANSITIONS, self.task.status, S.GENERATION_FAILED):
+            advance_task(self.task, S.GENERATION_FAILED, error_message=message[:2000])
+            return self.finish(DONE, None, error_message=message[:2000])
+        self.hold(message)
+
+    def hold(self, message: str) -> None:
+        logger.warning("task %s needs attention: %s", self.task.pk, message)
+        self.finish(HOLD, None, needs_attention=True, error_message=message[:2000])
+
+
+def claim_companions(task: Task) -> list[StepRun]:
+    """Other polling tasks of the account, claimed so one batched call (Huhu GET /task) reports on all of them."""
+    now = timezone.now()
+    ids = (Task.objects.filter(account_id=task.account_id, step="poll", needs_attention=False)
+           .exclude(pk=task.pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+           .order_by("next_run_at").values_list("pk", flat=True)[:BATCH_SIZE - 1])
+    runs = []
+    for pk in ids:
+        lease = _claim(pk, now, require_due=False)
+        if lease is not None:
+            runs.append(StepRun(Task.objects.select_related("account", "sku").get(pk=pk), lease))
+    return runs
+
+
+# --- Sweeper and regenerate -------------------------------------------------------------------------------------
+def sweep(now=None) -> dict:
+    """Re-queue what is due or stuck (lease expired: its worker died), and resume accounts that have credits again.
+    Runs every STUDIO_SWEEP_SECONDS from beat ("vendor.sweep")."""
+    now = now or timezone.now()
+    resumed = resume_paused_accounts(now)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    due = Q(next_run_at__isnull=True) | Q(next_run_at__lte=now - SWEEP_GRACE) | Q(lease_until__lt=now)
+    ids = list(Task.objects.filter(step__in=ACTIVE_STEPS, needs_attention=False).filter(free, due)
+               .exclude(step="submit", account__state__in=[AccountState.PAUSED, AccountState.DISABLED])
+               .exclude(step="submit", attempt_started_at__isnull=True, batch__state=BatchState.PAUSED)
+               .order_by("next_run_at", "pk").values_list("pk", flat=True)[:500])
+    queued = sum(jobs.queue_advance(pk) for pk in ids)
+    return {"requeued": queued, "resumed_accounts": resumed}
+
+
+def resume_paused_accounts(now=None) -> int:
+    """A paused (402) account whose balance shows credits again goes back to active; its queue wakes up.
+    Balances are asked at most every STUDIO_BALANCE_RECHECK_SECONDS per account."""
+    now = now or timezone.now()
+    recheck = timedelta(seconds=getattr(settings, "STUDIO_BALANCE_RECHECK_SECONDS", 60))
+    resumed = 0
+    paused = VendorAccount.objects.filter(state=AccountState.PAUSED).filter(
+        Q(balance_checked_at__isnull=True) | Q(balance_checked_at__lte=now - recheck))
+    for account in paused:
+        try:
+            balance = registry.adapter_for(account).check_balance()
+        except (VendorError, ConfigurationError) as exc:
+            logger.warning("balance check for account %s failed: %s", account.pk, type(exc).__name__)
+            continue
+        VendorAccount.objects.filter(pk=account.pk).update(credit_balance=balance.credits, balance_checked_at=now)
+        if balance.credits is not None and balance.credits > 0 and set_account_state(account, AccountState.ACTIVE):
+            waiting = Task.objects.filter(account=account, step="submit", needs_attention=False)
+            waiting.update(next_run_at=now)
+            for pk in waiting.order_by("created_at", "pk").values_list("pk", flat=True)[:500]:
+                jobs.queue_advance(pk)
+            resumed += 1
+    return resumed
+
+
+def regenerate(task: Task, user, prompt: str = "") -> Task:
+    """A new round on the same task (Huhu adds the new outputs to the task): new attempt key, back to submit."""
+    if task.status not in REGENERATE_FROM:
+        raise ValueError(f"a task in {task.status!r} cannot be regenerated")
+    adapter = registry.adapter_for(task.account)
+    fields = dict(round=task.round + 1, attempt_key=uuid.uuid4().hex, attempt_started_at=None, vendor_task_id="",
+                  step="submit", attempts=0, next_run_at=timezone.now(), lease_until=None, needs_attention=False,
+                  error_message="", vendor_state={}, finished_at=None, prompt=prompt or task.prompt)
+    with transaction.atomic():
+        transition_task(task, S.TASK_SUBMITTED, **fields)
+        ReviewEvent.objects.create(task=task, actor=user, stage=ReviewStage.REVIEW, decision=Decision.REGENERATE,
+                                   comment=prompt)
+        CreditEntry.objects.create(team_id=task.team_id, account=task.account, task=task, kind=CreditKind.ESTIMATE,
+                                   credits=adapter.estimate(task.operation, task.options, task.num_outputs),
+                                   operation=task.operation, note=f"round {task.round}")
+        jobs.queue_advance_on_commit(task.pk)
+    return task
+
