@@ -147,8 +147,10 @@ def review_status_for_task(output_statuses: Iterable[str]) -> str | None:
 
 
 def sync_task_review_status(task: Task) -> Task:
-    """After a review decision on one output, move the task to what all its outputs now imply."""
-    statuses = task.outputs.filter(flagged=False).values_list("review_status", flat=True)
+    """After a review decision on one output, move the task to what its outputs now imply. Only the latest round
+    counts: a regenerate starts a new round, and the earlier round's rejections are history, not pending work."""
+    latest = task.outputs.filter(flagged=False).order_by("-round").values_list("round", flat=True).first()
+    statuses = task.outputs.filter(flagged=False, round=latest).values_list("review_status", flat=True)
     target = review_status_for_task(statuses)
     if target and target != task.status:
         transition_task(task, target)

@@ -207,3 +207,16 @@ def test_an_account_pauses_resumes_and_a_disabled_one_cannot_be_paused():
     account.refresh_from_db()
     assert account.state == AccountState.DISABLED
     assert account.state_message == "Key revoked (401)"
+
+
+def test_only_the_latest_rounds_decisions_set_the_task_status():
+    """Client rejected round 1, the task was regenerated, and the manager rejects all of round 2: the task is
+    "Review rejected" (ready to regenerate again), not stuck on round 1's "Client rejected"."""
+    task = TaskFactory(status=S.CLIENT_REJECTED)
+    TaskOutputFactory(task=task, round=1, review_status=S.CLIENT_REJECTED)
+    for status in (S.TASK_SUBMITTED, S.GENERATION_COMPLETED, S.REVIEW_SUBMITTED):
+        lifecycle.transition_task(task, status)
+    second = TaskOutputFactory(task=task, round=2)
+    lifecycle.transition_output(second, S.REVIEW_REJECTED)
+    lifecycle.sync_task_review_status(task)
+    assert task.status == S.REVIEW_REJECTED
