@@ -37,3 +37,11 @@ clean:
 
 bench-ingest: install
 	$(BIN)/python tests/bench/bench_ingest.py
+
+# 200 Huhu try-ons through the engine with two worker processes against the fake (uses DATABASE_URL and
+# CELERY_BROKER_URL when set, else SQLite and the filesystem broker in a temporary folder). Last line: JSON.
+bench-orchestration: install
+	$(BIN)/python tests/bench/bench_orchestration.py
+
+# Every benchmark, one after the other.
+bench: bench-ingest bench-orchestration

@@ -1,0 +1,273 @@
+"""Huhu Studio services beyond one generation: import the model gallery, sync the pose library, create custom poses,
+mirror the credit history into our ledger, and generate faces / model images / poses and save chosen results to a
+model. Each takes a VendorAccount; the HTTP calls go through the adapter's client (vendors/http.py) and every
+vendor file is fetched with the guarded downloader, then checked like an upload before it is stored.
+
+Documents: seeds/001 §5.2 (credit history), §5.7-5.9 (models), §5.14-5.17 (faces, model images, polling),
+§5.17-5.20 (poses); 000 for the same endpoints in brief.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from catalog import images, uploads
+from catalog.models import CropType, FashionModel, ModelImage, ModelSize, ModelType, Pose, Program, PromptType, ViewType
+
+from .models import CreditEntry, CreditKind, VendorAccount
+from .vendors import http
+from .vendors import huhu_payloads as p
+from .vendors.base import GenerationFailed, Unavailable, ValidationFailed
+from .vendors.huhu import HuhuAdapter
+from .vendors.huhu_catalog import ref, save_ref
+
+ATTRIBUTES = ("ethnicity", "age_range", "hair_color", "hair_style", "skin_tone", "eye_color")
+MODEL_FILTERS = ("model_type", "model_size", "ethnicity", "age_range", "hair_color", "skin_tone")  # 001 §5.8
+
+
+def adapter_for(account: VendorAccount) -> HuhuAdapter:
+    return HuhuAdapter(account)
+
+
+def _download(url: str) -> tuple[bytes, images.CheckedImage]:
+    data = http.fetch_public(url).data
+    try:
+        return data, images.check_image(data)
+    except images.RejectedImage as exc:
+        raise ValidationFailed(f"Huhu's image {exc}") from None
+
+
+def _model_image(model: FashionModel, data: bytes, checked: images.CheckedImage, row: dict) -> ModelImage:
+    image = ModelImage(fashion_model=model, view_type=_choice(row.get("view_type"), ViewType.choices),
+                       crop_type=_choice(row.get("crop_type"), CropType.choices))
+    return uploads.store(image, data, checked, kind="model")  # our storage name, dimensions, thumbnail queued
+
+
+def _choice(value, choices, default=""):
+    return value if value in {c for c, _ in choices} else default
+
+
+# --- Programs and projects (001 §5.3-5.6) ----------------------------------------------------------------------
+def link_project(account: VendorAccount, project) -> tuple[str, str]:
+    """(Huhu program id, Huhu project id) for our project: linked by name when Huhu has them, else created; kept
+    as VendorReferences so every later task reuses them."""
+    adapter = adapter_for(account)
+    try:
+        program_id = adapter.program_id(project.program)
+        return program_id, adapter.project_id(project, program_id)
+    finally:
+        adapter.close()
+
+
+# --- Models (001 §5.8, §5.9) -----------------------------------------------------------------------------------
+def import_models(account: VendorAccount, program: Program, **filters) -> list[FashionModel]:
+    """GET /model with attribute filters → FashionModels of `program`; each model's images (GET /model?model_id=)
+    copied into our storage with their view and crop types. Re-running updates, never duplicates."""
+    adapter = adapter_for(account)
+    try:
+        params = {k: v for k, v in filters.items() if k in MODEL_FILTERS and v}
+        params["program_id"] = adapter.program_id(program)
+        body = adapter.client.get("/model", params=params)
+        return [_import_model(adapter, program, row, params["program_id"]) for row in body.get("models") or []]
+    finally:
+        adapter.close()
+
+
+def _import_model(adapter: HuhuAdapter, program: Program, row: dict, program_id: str) -> FashionModel:
+    existing = adapter.account.references.filter(kind="huhu_model", vendor_id=str(row["model_id"])).first()
+    model = existing.target if existing and existing.target else FashionModel(program=program)
+    attributes = row.get("attributes") or {}
+    model.name = str(row.get("model_name") or "Huhu model")[:200]
+    model.model_type = _choice(row.get("model_type"), ModelType.choices, ModelType.WOMEN)
+    model.model_size = _choice(row.get("model_size"), ModelSize.choices, ModelSize.REGULAR)
+    for name in ATTRIBUTES:
+        setattr(model, name, str(attributes.get(name) or "")[:60])
+    model.save()
+    save_ref(adapter.account, model, "huhu_model", str(row["model_id"]), raw={"program_id": program_id})
+    body = adapter.client.get("/model", params={"model_id": row["model_id"], "program_id": program_id})
+    for image in body.get("model_images") or []:
+        _import_model_image(adapter, model, image)
+    return model
+
+
+def _import_model_image(adapter: HuhuAdapter, model: FashionModel, row: dict) -> ModelImage | None:
+    image_id = str(row.get("model_image_id") or "")
+    if not image_id or not row.get("model_image_url"):
+        return None
+    if adapter.account.references.filter(kind="huhu_model_image", vendor_id=image_id).exists():
+        return None
+    image = _model_image(model, *_download(row["model_image_url"]), row)
+    save_ref(adapter.account, image, "huhu_model_image", image_id,
+             raw={"model_id": row.get("model_id"), "style_id": row.get("style_id")})
+    return image
+
+
+# --- Poses (001 §5.17-5.19) ------------------------------------------------------------------------------------
+def sync_pose_library(account: VendorAccount, *, model_category: str = "", prompt_type: str = "") -> list[Pose]:
+    """GET /pose/library → shared preset Poses (no program). The reference URL is kept on the account's reference:
+    POST /model/pose takes it as reference_image (001 §5.17 "Use reference_image_url ... as reference_image")."""
+    adapter = adapter_for(account)
+    try:
+        params = {k: v for k, v in (("model_category", model_category), ("prompt_type", prompt_type)) if v}
+        rows = adapter.client.get("/pose/library", params=params).get("poses") or []
+    finally:
+        adapter.close()
+    poses = []
+    for row in rows:
+        found = account.references.filter(kind="huhu_pose", vendor_id=str(row["pose_id"])).first()
+        pose = found.target if found and found.target else Pose(program=None, is_preset=True)
+        pose.name = str(row.get("pose_name") or "Pose")[:200]
+        pose.category = row.get("model_category") or pose.category
+        pose.prompt_type = _choice(row.get("prompt_type"), PromptType.choices, PromptType.FULLBODY)
+        pose.prompt = pose.prompt or pose.name
+        pose.save()
+        save_ref(account, pose, "huhu_pose", str(row["pose_id"]),
+                 raw={"reference_image_url": row.get("reference_image_url"), "sketch_url": row.get("sketch_url")})
+        poses.append(pose)
+    return poses
+
+
+def create_custom_pose(account: VendorAccount, program: Program, title: str, image_data: bytes) -> Pose:
+    """POST /pose: Huhu extracts the pose prompt from the picture; we keep it as the Pose's prompt (001 §5.19)."""
+    checked = images.check_image(image_data)
+    adapter = adapter_for(account)
+    try:
+        body = adapter.client.post("/pose", json={"reference_image": p.b64(image_data), "pose_title": title,
+                                                  "program_id": adapter.program_id(program)})
+    finally:
+        adapter.close()
+    pose = Pose(program=program, name=str(body.get("pose_title") or title)[:200], is_preset=False,
+                prompt=str(body.get("pose_prompt") or ""))
+    uploads.store(pose, image_data, checked, kind="pose", file_field="reference_image")
+    save_ref(account, pose, "huhu_pose", str(body["pose_id"]), raw={"pose_prompt": body.get("pose_prompt")})
+    return pose
+
+
+# --- Credit history (001 §5.2) ---------------------------------------------------------------------------------
+def sync_credit_history(account: VendorAccount, program: Program | None = None) -> int:
+    """Every page (pagination_token) into CreditEntry(kind=sync), once per request_id. Returns how many were new."""
+    adapter = adapter_for(account)
+    try:
+        params = {"program_id": adapter.program_id(program)} if program else {}
+        items = adapter.paged("/metering/credit-history", "items", params)
+    finally:
+        adapter.close()
+    new = 0
+    for item in items:
+        request_id = str(item.get("request_id") or "")[:200]
+        if not request_id:
+            continue
+        try:
+            with transaction.atomic():
+                _, created = CreditEntry.objects.get_or_create(
+                    account=account, kind=CreditKind.SYNC, external_id=request_id,
+                    defaults={"team_id": account.team_id, "credits": Decimal(str(item.get("credits") or 0)),
+                              "operation": str(item.get("operation") or "")[:60],
+                              "note": f"{item.get('request_source') or 'api'} at {item.get('timestamp')} ms"[:300]})
+        except IntegrityError:
+            created = False
+        new += created
+    return new
+
+
+# --- Generating faces, model images and poses (001 §5.14-5.16, §5.20) ------------------------------------------
+@dataclass
+class GeneratedImage:
+    model_image_id: str
+    url: str
+
+
+def generate_faces(account: VendorAccount, program: Program, prompt: str, *, mode: str = "variety",
+                   num_images: int = 1) -> str:
+    return _start(account, program, "/model/face", {"prompt": prompt, "mode": mode, "num_output_images": num_images})
+
+
+def generate_model_images(account: VendorAccount, program: Program, prompt: str, *, reference_image: str = "",
+                          num_images: int = 1) -> str:
+    payload = {"prompt": prompt, "num_output_images": num_images}
+    if reference_image:
+        payload["reference_image"] = reference_image
+    return _start(account, program, "/model/image", payload)
+
+
+def generate_pose(account: VendorAccount, program: Program, prompt: str, reference_image: str) -> str:
+    return _start(account, program, "/model/pose", {"prompt": prompt, "reference_image": reference_image})
+
+
+def _start(account, program, path: str, payload: dict) -> str:
+    adapter = adapter_for(account)
+    try:
+        payload["program_id"] = adapter.program_id(program)
+        body = adapter.client.post(path, json=payload)
+    finally:
+        adapter.close()
+    if not body.get("request_id"):
+        raise Unavailable("Huhu accepted the request without returning a request_id")
+    return str(body["request_id"])
+
+
+def wait_for_images(account: VendorAccount, request_id: str, *, timeout: float = 300.0,
+                    interval: float = 5.0) -> list[GeneratedImage]:
+    """Poll GET /model/image?request_id= until "Generation Completed" (001 §5.16: "every 5-10 seconds")."""
+    adapter = adapter_for(account)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            body = adapter.client.get("/model/image", params={"request_id": request_id})
+            state = p.job_state(body.get("status"))
+            if state == "failed":
+                raise GenerationFailed(f"Huhu reports {body.get('status')} for request {request_id}")
+            results = p.parse_generated_images(body)
+            if state == "completed" and results:
+                return [GeneratedImage(r.result_id, r.url) for r in results]
+            if time.monotonic() + interval > deadline:
+                raise Unavailable(f"Huhu request {request_id} did not finish within {timeout:.0f} s")
+            time.sleep(interval)
+    finally:
+        adapter.close()
+
+
+def save_to_model(account: VendorAccount, model: FashionModel, result: GeneratedImage) -> ModelImage:
+    """POST /model/image in upload mode (model_id + style_id + image_url, 001 §5.15 Mode 2): Huhu detects view and
+    crop types; we store our own copy with them. The Huhu model is created first if ours has none (§5.7)."""
+    adapter = adapter_for(account)
+    try:
+        program_id = adapter.program_id(model.program)
+        model_id = _huhu_model_id(adapter, model, program_id)
+        body = adapter.client.post("/model/image", json={"model_id": model_id, "style_id": _style_id(adapter, model),
+                                                         "image_url": result.url, "program_id": program_id})
+        data, checked = _download(body.get("image_url") or result.url)
+    finally:
+        adapter.close()
+    image = _model_image(model, data, checked, body)
+    save_ref(account, image, "huhu_model_image", str(body.get("image_id") or result.model_image_id),
+             raw={"model_id": model_id, "source": result.model_image_id})
+    return image
+
+
+def _huhu_model_id(adapter: HuhuAdapter, model: FashionModel, program_id: str) -> str:
+    found = ref(adapter.account, model, "huhu_model")
+    if found:
+        return found.vendor_id
+    attributes = {name: getattr(model, name) for name in ATTRIBUTES if getattr(model, name)}
+    body = adapter.client.post("/model", json={"model_name": model.name, "model_type": model.model_type,
+                                               "model_size": model.model_size, "attributes": attributes,
+                                               "program_id": program_id})
+    return save_ref(adapter.account, model, "huhu_model", str(body["model_id"]), raw={"program_id": program_id}).vendor_id
+
+
+def _style_id(adapter: HuhuAdapter, model: FashionModel) -> str:
+    """style_id is required in upload mode; the documents never say how styles are made. We reuse the style of an
+    image already in that model's Huhu gallery, else the account's configured default style."""
+    from django.contrib.contenttypes.models import ContentType
+
+    refs = adapter.account.references.filter(kind="huhu_model_image",
+                                             content_type=ContentType.objects.get_for_model(ModelImage),
+                                             object_id__in=model.images.values_list("pk", flat=True))
+    for image_ref in refs:
+        if image_ref.raw.get("style_id"):
+            return str(image_ref.raw["style_id"])
+    return str((adapter.account.settings or {}).get("style_id") or "default")

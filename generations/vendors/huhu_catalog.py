@@ -1,0 +1,404 @@
+"""Huhu Studio: the unpaid groundwork behind a generation — programs, projects, SKUs, uploaded images and Huhu's
+own try-on tasks — each kept as a VendorReference (our object ↔ Huhu id) so a retry or a later task reuses it.
+
+How SKUs come into being (our reading of the documents, kept in `ensure_skus`): no endpoint creates a SKU. 001 §5.13
+"What happens after upload" — the sku_zip is "processed asynchronously by an AI worker that extracts images from each
+folder (one folder = one SKU)", and Workflow D step 2 polls "GET /sku?project_id= until SKUs appear". A base64
+`garment_image` upload (001 §5.12) only returns an image_id that no documented call attaches to a SKU, and PUT /sku
+(§5.22) updates existing SKUs. So we upload each garment image once (its image_id is kept for reference), and bring
+SKUs into being with ONE zip per batch of SKUs (a folder per SKU, named after our SKU code), then adopt them by name.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+
+from catalog.models import Program, Project
+
+from . import huhu_payloads as p
+from .base import Unavailable, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGES = 50
+SKU_OPERATIONS = ("try_on", "video")
+BATCH_LIMIT = 200  # SKUs zipped together / sibling tasks given Huhu tasks in one go
+
+
+def references():
+    from generations.models import VendorReference
+
+    return VendorReference.objects
+
+
+def ref(account, obj, kind: str, key: str = ""):
+    return references().filter(account=account, kind=kind, content_type=ContentType.objects.get_for_model(obj),
+                                object_id=obj.pk, key=key).first()
+
+
+def _ct(app_label: str, model: str):
+    return ContentType.objects.get_by_natural_key(app_label, model)
+
+
+def save_ref(account, obj, kind: str, vendor_id: str, key: str = "", raw: dict | None = None):
+    ct = ContentType.objects.get_for_model(obj)
+    try:
+        with transaction.atomic():
+            row, _ = references().update_or_create(account=account, kind=kind, content_type=ct, object_id=obj.pk,
+                                                   key=key, defaults={"vendor_id": vendor_id, "raw": raw or {}})
+    except IntegrityError:  # created by another worker between our read and our insert: theirs stands
+        row = ref(account, obj, kind, key)
+    return row
+
+
+class HuhuResources:
+    """Mixed into HuhuAdapter: needs self.account and self.client (vendors/http.py VendorClient)."""
+
+    # --- listings ---------------------------------------------------------------------------------------------
+    def paged(self, path: str, items_key: str, params: dict | None = None) -> list[dict]:
+        """Every item of a listing: "If pagination_token is non-null, pass it to get more results" (000)."""
+        items, params = [], dict(params or {})
+        for _ in range(MAX_PAGES):
+            body = self.client.get(path, params=params)
+            items.extend(body.get(items_key) or [])
+            token = body.get("pagination_token")
+            if not token:
+                break
+            params["pagination_token"] = token
+        return items
+
+    def list_tasks(self, program_id: str) -> list[p.TaskRow]:
+        """GET /task: every task of the program, grouped by SKU (001 §5.21) — the one call that polls them all."""
+        return p.parse_task_list({"skus": self.paged("/task", "skus", {"program_id": program_id})})
+
+    def list_tasks_shared(self, program_id: str, *, fresh: bool = False) -> list[p.TaskRow]:
+        """GET /task for polling, at most once per 0.8 × poll interval per account and program across ALL worker
+        processes ("Poll gently", 000 Best Practices): the last answer is kept on a row that the poller locks, so
+        concurrent poll jobs share one call instead of each making their own. Reconciling never uses this."""
+        gap = self.poll_interval * 0.8
+        if fresh or gap <= 0 or not (self.account.settings or {}).get("shared_poll", True):
+            return self.list_tasks(program_id)
+        with transaction.atomic():
+            memo, _ = references().select_for_update().get_or_create(
+                account=self.account, kind="huhu_poll_memo", content_type=_ct("generations", "vendoraccount"),
+                object_id=self.account.pk, key=program_id[:80], defaults={"vendor_id": program_id, "raw": {}})
+            if time.time() - memo.raw.get("at", 0) < gap:
+                return p.parse_task_list({"skus": memo.raw.get("skus") or []})
+            skus = self.paged("/task", "skus", {"program_id": program_id})
+            memo.raw = {"at": time.time(), "skus": skus}
+            memo.save(update_fields=["raw"])
+        return p.parse_task_list({"skus": skus})
+
+    # --- programs and projects ------------------------------------------------------------------------------------
+    def program_id(self, program) -> str:
+        pinned = (self.account.settings or {}).get("program_id")
+        if pinned:  # the team pointed this account at one Huhu program (its key's default, typically)
+            return str(pinned)
+        if found := ref(self.account, program, "huhu_program"):
+            return found.vendor_id
+        with transaction.atomic():  # one creator per program, however many workers prepare at once
+            Program.objects.select_for_update().filter(pk=program.pk).first()
+            return self._program_id_locked(program)
+
+    def _program_id_locked(self, program) -> str:
+        found = ref(self.account, program, "huhu_program")
+        if found:
+            return found.vendor_id
+        vendor_id = self._by_name(self.paged("/program", "programs", {"owned": "true"}), "program", program.name)
+        if vendor_id is None:
+            body = self.client.post("/program", **p.name_request("program_name", program.name, self._placement()))
+            vendor_id = p.created_id(body, "program_id") or self._by_name(
+                self.paged("/program", "programs", {"owned": "true"}), "program", program.name)
+        if vendor_id is None:
+            raise Unavailable("Huhu created the program but does not list it yet")
+        return save_ref(self.account, program, "huhu_program", vendor_id).vendor_id
+
+    def project_id(self, project, program_id: str) -> str:
+        found = ref(self.account, project, "huhu_project")
+        if found:
+            return found.vendor_id
+        with transaction.atomic():
+            Project.objects.select_for_update().filter(pk=project.pk).first()
+            return self._project_id_locked(project, program_id)
+
+    def _project_id_locked(self, project, program_id: str) -> str:
+        found = ref(self.account, project, "huhu_project")
+        if found:
+            return found.vendor_id
+        listed = lambda: self.paged("/project", "projects", {"program_id": program_id})  # noqa: E731
+        vendor_id = self._by_name(listed(), "project", project.name)
+        if vendor_id is None:
+            kwargs = p.name_request("project_name", project.name, self._placement())
+            kwargs.setdefault("params", {})["program_id"] = program_id
+            if "json" in kwargs:
+                kwargs["json"]["program_id"] = program_id
+            vendor_id = p.created_id(self.client.post("/project", **kwargs), "project_id") or self._by_name(
+                listed(), "project", project.name)
+        if vendor_id is None:
+            raise Unavailable("Huhu created the project but does not list it yet")
+        return save_ref(self.account, project, "huhu_project", vendor_id, raw={"program_id": program_id}).vendor_id
+
+    def _placement(self) -> str:
+        return (self.account.settings or {}).get("create_name_in", "both")
+
+    @staticmethod
+    def _by_name(rows: list[dict], kind: str, name: str) -> str | None:
+        matches = [r for r in rows if r.get(f"{kind}_name") == name and r.get(f"{kind}_id")]
+        matches.sort(key=lambda r: r.get("create_time") or 0)
+        return str(matches[-1][f"{kind}_id"]) if matches else None
+
+    def ids_for(self, sku) -> tuple[str, str]:
+        program_id = self.program_id(sku.project.program)
+        return program_id, self.project_id(sku.project, program_id)
+
+    # --- images ------------------------------------------------------------------------------------------------
+    def upload_image(self, obj, kind: str, file_type: str, field_file, program_id: str, project_id: str) -> str:
+        """POST /project/upload with base64 file_data (001 §5.12), once per object."""
+        found = ref(self.account, obj, kind)
+        if found:
+            return found.vendor_id
+        with field_file.open("rb") as fh:
+            data = fh.read()
+        body = self.client.post("/project/upload", json={"program_id": program_id, "project_id": project_id,
+                                                         "file_type": file_type, "file_data": p.b64(data)})
+        if not body.get("image_id"):
+            raise Unavailable("Huhu accepted the upload without returning an image_id")
+        return save_ref(self.account, obj, kind, str(body["image_id"]), raw={"project_id": project_id}).vendor_id
+
+    def model_image_id(self, model_image, program_id: str, project_id: str) -> str:
+        """A gallery image id for PUT /task model_image: imported ones (huhu_sync) already have their reference."""
+        return self.upload_image(model_image, "huhu_model_image", "model_image", model_image.image, program_id,
+                                 project_id)
+
+    def garment_image_ids(self, sku, program_id: str, project_id: str) -> list[str]:
+        return [self.upload_image(g, "huhu_garment_image", "garment_image", g.image, program_id, project_id)
+                for g in sku.garment_images.all()]
+
+    # --- SKUs (see the module docstring) -------------------------------------------------------------------------
+    def sku_id(self, sku) -> str | None:
+        found = ref(self.account, sku, "huhu_sku")
+        return found.vendor_id if found else None
+
+    def sku_ids(self, skus) -> dict[int, str]:
+        """Huhu SKU ids for many of our SKUs in one query: {our SKU pk: Huhu sku_id}."""
+        rows = references().filter(account=self.account, kind="huhu_sku", content_type=_ct("catalog", "sku"),
+                                   object_id__in=[s.pk for s in skus])
+        return {r.object_id: r.vendor_id for r in rows}
+
+    def ensure_skus(self, task, program_id: str, project_id: str) -> str:
+        """The Huhu SKU id for task.sku; SKUs of sibling tasks waiting in the same project ride in the same zip."""
+        if sku_id := self.sku_id(task.sku):
+            return sku_id
+        if not task.sku.garment_images.exists():
+            raise ValidationFailed(f"SKU {task.sku.code} has no garment images to upload to Huhu")
+        from catalog.models import GarmentImage
+
+        skus = {task.sku.pk: task.sku}
+        for sibling in self._siblings(task):
+            skus.setdefault(sibling.sku_id, sibling.sku)
+        with_images = set(GarmentImage.objects.filter(sku_id__in=list(skus)).values_list("sku_id", flat=True))
+        known = self.sku_ids(skus.values())
+        missing = [s for pk, s in skus.items() if pk in with_images and pk not in known]
+        self._adopt_skus(missing, project_id)
+        known = self.sku_ids(missing)
+        missing = [s for s in missing if s.pk not in known]
+        claimed = self._claim_for_zip(task.sku.project_id, missing)
+        if claimed:
+            self._upload_zip(claimed, program_id, project_id)  # first: it is what the other tasks are waiting for
+            for sku in claimed:  # then each garment image once, its image_id kept
+                self.garment_image_ids(sku, program_id, project_id)
+        return self._wait_for_sku(task.sku, missing, project_id)
+
+    def _siblings(self, task):
+        from generations.models import Task
+
+        return (Task.objects.filter(account=self.account, sku__project_id=task.sku.project_id, step="submit",
+                                    operation__in=SKU_OPERATIONS, needs_attention=False)
+                .exclude(pk=task.pk).select_related("sku").order_by("created_at", "pk")[:BATCH_LIMIT])
+
+    def _adopt_skus(self, skus, project_id: str) -> None:
+        if not skus:
+            return
+        by_name = {}
+        for row in self.paged("/sku", "skus", {"project_id": project_id}):
+            by_name.setdefault(row.get("sku_name"), row)
+        adopted = [(sku, by_name[name]["sku_id"]) for sku in skus
+                   if (name := p.zip_folder_name(sku.code)) in by_name and by_name[name].get("sku_id")]
+        self._bulk_refs("huhu_sku", [(sku.pk, "", str(vid), {"project_id": project_id}) for sku, vid in adopted],
+                        _ct("catalog", "sku"))
+
+    def _bulk_refs(self, kind: str, rows, ct) -> None:
+        """Insert (object pk, key, vendor id, raw) references at once; a row someone else wrote first stands."""
+        from generations.models import VendorReference
+
+        VendorReference.objects.bulk_create(
+            [VendorReference(account=self.account, kind=kind, content_type=ct, object_id=pk, key=key,
+                             vendor_id=vendor_id, raw=raw) for pk, key, vendor_id, raw in rows],
+            ignore_conflicts=True)
+
+    def _claim_for_zip(self, project_pk: int, skus) -> list:
+        """Under the project's row lock: claim the SKUs nobody is uploading (a claim older than the wait is stale)."""
+        stale_after, now, ct = self._sku_wait() * 2, time.time(), _ct("catalog", "sku")
+        with transaction.atomic():
+            Project.objects.select_for_update().filter(pk=project_pk).first()
+            claims = {r.object_id: r for r in references().filter(
+                account=self.account, kind="huhu_sku_zip", content_type=ct, object_id__in=[s.pk for s in skus])}
+            claimed = [s for s in skus if s.pk not in claims or now - claims[s.pk].raw.get("claimed_at", 0) >
+                       stale_after]
+            stale = [s.pk for s in claimed if s.pk in claims]
+            references().filter(pk__in=[claims[pk].pk for pk in stale]).update(
+                vendor_id="pending", raw={"claimed_at": now})
+            self._bulk_refs("huhu_sku_zip", [(s.pk, "", "pending", {"claimed_at": now}) for s in claimed
+                                             if s.pk not in claims], ct)
+        return claimed
+
+    def _upload_zip(self, skus, program_id: str, project_id: str) -> None:
+        """001 §5.12-5.13: init (file_type sku_zip, file_size) → PUT each part to its presigned URL → complete."""
+        folders = {}
+        for sku in skus:
+            files = []
+            for g in sku.garment_images.all():
+                with g.image.open("rb") as fh:
+                    ext = g.image.name.rsplit(".", 1)[-1].lower()
+                    # The view and garment type in the name help the classifier; the name is ours, never the user's.
+                    files.append((f"{g.view}_{g.garment_type.replace(' ', '_').lower()}_{g.pk}.{ext}", fh.read()))
+            folders[p.zip_folder_name(sku.code)] = files
+        data = p.sku_zip(folders)
+        init = self.client.post("/project/upload", json={"program_id": program_id, "project_id": project_id,
+                                                         "file_type": "sku_zip", "file_size": len(data)})
+        urls = init.get("upload_urls") or []
+        if not urls or not init.get("upload_id") or not init.get("key"):
+            raise Unavailable("Huhu did not return presigned upload URLs for the SKU zip")
+        size = math.ceil(len(data) / len(urls))
+        parts = [{"PartNumber": n, "ETag": self.put_part(url, data[(n - 1) * size:n * size])}
+                 for n, url in enumerate(urls, start=1)]
+        self.client.post("/project/complete_multipart_upload", json={
+            "program_id": program_id, "project_id": project_id, "key": init["key"], "upload_id": init["upload_id"],
+            "parts": parts})
+        references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
+                            object_id__in=[s.pk for s in skus]).update(
+            vendor_id=init["upload_id"], raw={"claimed_at": time.time(), "key": init["key"]})
+
+    def put_part(self, url: str, chunk: bytes) -> str:
+        """A presigned S3 URL: a plain PUT without our Bearer key, to a public address only (the URL came from
+        outside); the ETag response header goes into complete_multipart_upload."""
+        import httpx
+
+        from .http import VendorClient, resolve_public
+
+        target = httpx.URL(url)
+        resolve_public(target.host, target.port or (443 if target.scheme == "https" else 80))
+        uploader = VendorClient(f"{target.scheme}://{target.netloc.decode()}")
+        try:
+            response = uploader.request("PUT", url, content=chunk)
+        finally:
+            uploader.close()
+        return response.headers.get("ETag", "")
+
+    def _sku_wait(self) -> float:
+        return float((self.account.settings or {}).get("sku_wait_seconds", 120))
+
+    def _wait_for_sku(self, sku, batch, project_id: str) -> str:
+        """001 §5.13 step 4: "poll GET /sku?project_id= until SKUs appear (typically 30-90 seconds)"."""
+        deadline = time.monotonic() + self._sku_wait()
+        interval = float((self.account.settings or {}).get("sku_poll_seconds", 3))
+        while True:
+            known = self.sku_ids(batch)
+            self._adopt_skus([s for s in batch if s.pk not in known], project_id)
+            if sku_id := self.sku_id(sku):
+                return sku_id
+            if time.monotonic() + interval > deadline:
+                raise Unavailable(f"Huhu is still processing the garment upload for SKU {sku.code}")
+            time.sleep(interval)
+
+    # --- Huhu's try-on tasks ----------------------------------------------------------------------------------
+    def task_refs(self, task) -> list:
+        from generations.models import Task
+
+        return list(references().filter(account=self.account, kind="huhu_task", object_id=task.pk,
+                                        content_type=ContentType.objects.get_for_model(Task)).order_by("key"))
+
+    def task_refs_for(self, tasks) -> dict[int, list]:
+        """task_refs for many tasks in one query (batched polling)."""
+        from generations.models import Task
+
+        out: dict[int, list] = {}
+        for row in references().filter(account=self.account, kind="huhu_task", object_id__in=[t.pk for t in tasks],
+                                       content_type=ContentType.objects.get_for_model(Task)).order_by("key"):
+            out.setdefault(row.object_id, []).append(row)
+        return out
+
+    @staticmethod
+    def wanted_views(task) -> list[str]:
+        """Huhu makes a front task and a back task per SKU (000 POST /task); we generate the views whose garment
+        images the task selected, the front one when it selected none."""
+        views = {g.view for g in task.garment_images.all()} & {"front", "back"}
+        return sorted(views) or ["front"]
+
+    def ensure_tasks(self, task, program_id: str, project_id: str) -> list:
+        """Huhu task ids for `task`, kept as VendorReferences (key = view) BEFORE anything is paid for. Under the
+        project lock, sibling tasks get theirs from the same POST /task and GET /task (one call each per batch).
+        After a crash, an unclaimed "Task created" task of the SKU is adopted instead of creating another."""
+        if refs := self.task_refs(task):
+            return refs
+        with transaction.atomic():
+            Project.objects.select_for_update().filter(pk=task.sku.project_id).first()
+            if refs := self.task_refs(task):
+                return refs
+            group = [task] + [t for t in self._siblings(task) if t.operation == "try_on"]
+            sku_ids, have = self.sku_ids([t.sku for t in group]), self.task_refs_for(group)
+            group = [t for t in group if t.sku_id in sku_ids and t.pk not in have]
+            views = self._views_for(group)
+            lacking = self._assign(group, program_id, sku_ids, views)
+            if lacking:
+                self.client.post("/task", json={"program_id": program_id, "project_id": project_id,
+                                                "sku_ids": sorted({sku_ids[t.sku_id] for t in lacking})})
+                self._assign(lacking, program_id, sku_ids, views)
+        refs = self.task_refs(task)
+        if not refs:
+            raise ValidationFailed(f"Huhu created no try-on task for the {'/'.join(self.wanted_views(task))} view of "
+                                   f"SKU {task.sku.code}: its garment classification found no such images")
+        return refs
+
+    @staticmethod
+    def _views_for(tasks) -> dict[int, list[str]]:
+        from generations.models import Task
+
+        found: dict[int, set] = {}
+        for task_id, view in Task.garment_images.through.objects.filter(task_id__in=[t.pk for t in tasks]) \
+                .values_list("task_id", "garmentimage__view"):
+            found.setdefault(task_id, set()).add(view)
+        return {t.pk: sorted(found.get(t.pk, set()) & {"front", "back"}) or ["front"] for t in tasks}
+
+    def _assign(self, group, program_id: str, sku_ids: dict, views: dict) -> list:
+        """Give each task of `group` unclaimed "Task created" tasks of its SKU, one per wanted view. Returns the
+        tasks that got none."""
+        from generations.models import VendorReference
+
+        rows = [r for r in self.list_tasks(program_id) if r.status == p.TASK_CREATED]
+        claimed = set(VendorReference.objects.filter(account=self.account, kind="huhu_task",
+                                                     vendor_id__in=[r.task_id for r in rows])
+                      .values_list("vendor_id", flat=True))
+        free: dict[str, list] = {}
+        for row in rows:
+            if row.task_id not in claimed:
+                free.setdefault(row.sku_id or f"name:{row.sku_name}", []).append(row)
+        new, lacking = [], []
+        for member in group:
+            sku_id = sku_ids[member.sku_id]
+            candidates = free.get(sku_id) or free.get(f"name:{p.zip_folder_name(member.sku.code)}") or []
+            got = 0
+            for view in views[member.pk]:
+                row = next((r for r in candidates if r.view == view), None)
+                if row is not None:
+                    candidates.remove(row)
+                    new.append((member.pk, view, row.task_id, {"sku_id": sku_id, "program_id": program_id}))
+                    got += 1
+            if not got:
+                lacking.append(member)
+        self._bulk_refs("huhu_task", new, _ct("generations", "task"))
+        return lacking

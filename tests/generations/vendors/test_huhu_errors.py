@@ -1,0 +1,145 @@
+"""Every error code of the Huhu documents (000 "Error Codes", 001 §6) through the engine: 401/403 disable the
+account, 402 pauses it and keeps the queue, 422 fails the task with Huhu's message, 429 waits (Retry-After, else 5 s
+per 001 §10), 500 is retried with the same attempt, and nothing is ever paid twice."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from generations import runs
+from generations.models import AccountState, TaskStatus
+from tests.generations.vendors.test_huhu_support import (account, fake, generate_calls, huhu_account,  # noqa: F401
+                                                         queued, run_until_settled, step, try_on_task)
+
+pytestmark = pytest.mark.django_db
+
+
+def seconds_until(task) -> float:
+    return (task.next_run_at - timezone.now()).total_seconds()
+
+
+def test_a_revoked_key_disables_the_account_and_pays_nothing(fake, account, queued):
+    fake.revoke(fake.api_key)
+    task = try_on_task(account)
+    step(task)
+    account.refresh_from_db()
+    assert account.state == AccountState.DISABLED and "revoked" in account.state_message
+    assert task.step == "submit" and task.status == TaskStatus.TASK_CREATED and generate_calls(fake) == 0
+
+
+def test_an_unknown_key_disables_the_account(fake, queued):
+    account = huhu_account(fake, key="sk-" + "0" * 48)
+    step(try_on_task(account))
+    account.refresh_from_db()
+    assert account.state == AccountState.DISABLED and "Invalid API key" in account.state_message
+
+
+def test_another_teams_program_is_403_and_disables_the_account(fake, queued):
+    other_key = fake.add_team()
+    account = huhu_account(fake, settings={"program_id": fake.team(other_key).default_program})
+    step(try_on_task(account))
+    account.refresh_from_db()
+    assert account.state == AccountState.DISABLED and "not authorized" in account.state_message
+
+
+def test_running_out_of_credits_pauses_the_account_keeps_the_task_and_resumes_when_credits_return(fake, account,
+                                                                                              queued):
+    fake.set_credits(0)
+    task = try_on_task(account)
+    step(task)
+    account.refresh_from_db()
+    assert account.state == AccountState.PAUSED and task.step == "submit" and not task.needs_attention
+    assert sum(fake.paid.values()) == 0
+    fake.set_credits(10)
+    assert runs.resume_paused_accounts() == 1
+    task = run_until_settled(task)
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and sum(fake.paid.values()) == 1
+
+
+def test_a_validation_error_fails_the_task_with_huhus_message(fake, account, queued):
+    fake.inject(status=422, payload={"detail": "Task task-1 has no model_image; set it with PUT /task first"},
+                path=r"/task/generate$")
+    task = try_on_task(account)
+    step(task)
+    assert task.status == TaskStatus.GENERATION_FAILED and "has no model_image" in task.error_message
+    assert task.step == "done"
+
+
+def test_a_429_waits_at_least_its_retry_after(fake, account, queued):
+    fake.inject(status=429, payload={"detail": "Concurrent requests limit exceeded"}, headers={"Retry-After": "17"},
+                path=r"/task/generate$")
+    task = try_on_task(account)
+    step(task)
+    assert task.step == "submit" and 16 <= seconds_until(task) <= 18 and not task.attempt_started_at
+    assert sum(fake.paid.values()) == 0
+    task = run_until_settled(task)
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and sum(fake.paid.values()) == 1
+
+
+def test_a_429_without_retry_after_waits_the_documented_five_seconds(fake, account, queued):
+    fake.inject(status=429, payload={"detail": "Concurrent requests limit exceeded"}, path=r"/task/generate$")
+    task = try_on_task(account)
+    step(task)
+    assert 4 <= seconds_until(task) <= 6
+
+
+def test_huhus_own_concurrency_limit_answers_429_and_the_task_waits(settings, queued):
+    from tests.generations.vendors.test_huhu_support import start_fake
+
+    server = start_fake(settings, latency=90, concurrent_requests=1)
+    try:
+        account = huhu_account(server)
+        first, second = try_on_task(account), try_on_task(account)
+        step(first)
+        step(second)
+        assert second.step == "submit" and server.rejected_429 == 1 and generate_calls(server) == 2
+        assert sum(server.paid.values()) == 1
+    finally:
+        server.stop()
+
+
+def test_a_500_is_retried_with_the_same_attempt_and_paid_once(fake, account, queued):
+    fake.inject(status=500, payload={"detail": "Internal server error"}, path=r"/task/generate$")
+    task = try_on_task(account)
+    step(task)
+    key = task.attempt_key
+    assert task.step == "submit" and task.vendor_state.get("attempt_error") and task.error_message
+    task = run_until_settled(task)
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and task.attempt_key == key
+    assert generate_calls(fake) == 2 and sum(fake.paid.values()) == 1
+
+
+def test_a_404_while_polling_holds_the_task_and_never_resubmits(settings, queued):
+    from tests.generations.vendors.test_huhu_support import start_fake
+
+    server = start_fake(settings, latency=90)
+    try:
+        task = try_on_task(huhu_account(server))
+        step(task)
+        assert task.step == "poll"
+        server.inject(status=404, payload={"detail": "Task not found"}, path=r"/task$")
+        step(task)
+        assert task.step == "hold" and task.needs_attention and "404" in task.error_message
+        assert generate_calls(server) == 1 and sum(server.paid.values()) == 1
+    finally:
+        server.stop()
+
+
+def test_the_account_is_not_touched_when_another_teams_key_fails(fake, queued):
+    ok = huhu_account(fake)
+    bad = huhu_account(fake, key="sk-" + "1" * 48)
+    step(try_on_task(bad))
+    run_until_settled(try_on_task(ok))
+    ok.refresh_from_db()
+    bad.refresh_from_db()
+    assert (ok.state, bad.state) == (AccountState.ACTIVE, AccountState.DISABLED)
+
+
+def test_a_task_waiting_for_credits_is_not_paid_for_while_paused(fake, account, queued):
+    fake.set_credits(0)
+    task = try_on_task(account)
+    step(task)
+    task.next_run_at = timezone.now() - timedelta(seconds=1)
+    task.save()
+    step(task)
+    assert generate_calls(fake) == 1 and task.step == "submit"

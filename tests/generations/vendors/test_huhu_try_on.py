@@ -1,0 +1,120 @@
+"""Try-on through Huhu end to end, one engine step at a time, against the fake: prepare (program, project, uploads,
+SKU zip, Huhu tasks) → PUT /task model_image → the one paid POST /task/generate → GET /task → outputs stored."""
+import json
+
+import pytest
+
+from generations import runs
+from generations.lifecycle import transition_task
+from generations.models import TaskStatus, VendorReference
+from tests.factories import SKUFactory
+from tests.fakes.base import count
+from tests.generations.vendors.test_huhu_support import (account, adapter, fake, generate_calls,  # noqa: F401
+                                                         huhu_task_ids, queued, run_until_settled, step, try_on_task)
+
+pytestmark = pytest.mark.django_db
+
+
+def bodies(fake, method, path_regex):
+    import re
+
+    return [json.loads(r.body) for r in fake.requests if r.method == method and re.search(path_regex, r.path)]
+
+
+def test_a_try_on_ends_reviewable_with_its_output_in_our_storage_and_one_paid_call(fake, account, queued):
+    task = run_until_settled(try_on_task(account))
+    assert (task.step, task.status) == ("done", TaskStatus.REVIEW_SUBMITTED)
+    (output,) = task.outputs.all()
+    assert output.file.read(8).startswith(b"\x89PNG") and output.vendor_result_id.startswith("assets/outputs/")
+    (huhu_id,) = huhu_task_ids(task)
+    assert fake.paid[huhu_id] == 1 and generate_calls(fake) == 1
+    assert fake.team().credits == 50 - 2  # HD try-on: 2 credits per image
+    assert task.charged_credits == 2
+
+
+def test_the_model_image_is_set_with_put_task_before_the_paid_generate(fake, account, queued):
+    task = run_until_settled(try_on_task(account))
+    order = [(r.method, r.path.rsplit("/v1", 1)[1]) for r in fake.requests]
+    assert order.index(("PUT", "/task")) < order.index(("POST", "/task/generate"))
+    (put,) = bodies(fake, "PUT", r"/task$")
+    model_ref = VendorReference.objects.get(kind="huhu_model_image", object_id=task.model_image_id)
+    assert put["model_image"] == model_ref.vendor_id and put["task_id"] == huhu_task_ids(task)[0]
+    assert {"program_id", "project_id", "sku_id"} <= set(put)
+
+
+def test_the_prompt_and_the_number_of_images_go_to_generate(fake, account, queued):
+    task = run_until_settled(try_on_task(account, num_outputs=3, prompt="loose fit, untucked"))
+    (generate,) = bodies(fake, "POST", r"/task/generate$")
+    assert generate["num_output_images"] == 3 and generate["prompt"] == "loose fit, untucked"
+    assert generate["task_ids"] == huhu_task_ids(task)
+    assert task.outputs.count() == 3  # several images are read from the task detail
+
+
+def test_huhu_task_ids_are_on_record_before_the_paid_call_is_made(fake, account, queued):
+    task = try_on_task(account)
+    fake.inject("drop", path=r"/task/generate$")
+    step(task)
+    assert generate_calls(fake) == 1 and sum(fake.paid.values()) == 0
+    task.refresh_from_db()
+    assert task.vendor_state["huhu"]["task_ids"] == huhu_task_ids(task) != []
+    assert task.attempt_started_at is not None and not task.vendor_task_id
+
+
+def test_a_back_view_gets_its_own_huhu_task_and_the_back_facing_model_image(fake, account, queued):
+    task = run_until_settled(try_on_task(account, back=True))
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and task.outputs.count() == 2
+    refs = VendorReference.objects.filter(kind="huhu_task", object_id=task.pk)
+    assert sorted(refs.values_list("key", flat=True)) == ["back", "front"]
+    (generate,) = bodies(fake, "POST", r"/task/generate$")
+    assert sorted(generate["task_ids"]) == sorted(huhu_task_ids(task))
+    puts = {b["task_id"]: b["model_image"] for b in bodies(fake, "PUT", r"/task$")}
+    assert len(set(puts.values())) == 2  # front and back model images differ
+
+
+def test_regenerating_adds_new_outputs_to_the_same_huhu_task(fake, account, queued):
+    task = run_until_settled(try_on_task(account))
+    (huhu_id,) = huhu_task_ids(task)
+    transition_task(task, TaskStatus.REVIEW_REJECTED)
+    runs.regenerate(task, None, prompt="moderate fit")
+    task = run_until_settled(task)
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and task.round == 2
+    assert huhu_task_ids(task) == [huhu_id] and fake.paid[huhu_id] == 2
+    assert task.outputs.count() == 2 and set(task.outputs.values_list("round", flat=True)) == {1, 2}
+    assert count(fake, "POST", r"/task$") == 1  # no new Huhu task for a regenerate
+
+
+def test_tasks_waiting_in_one_project_share_one_zip_and_one_post_task(fake, account, queued):
+    first = try_on_task(account)
+    others = [try_on_task(account, sku=SKUFactory(project=first.sku.project)) for _ in range(3)]
+    step(first)
+    zips = [b for b in bodies(fake, "POST", r"/project/upload$") if b["file_type"] == "sku_zip"]
+    assert len(zips) == 1 and count(fake, "POST", r"/task$") == 1
+    assert all(huhu_task_ids(t) for t in others)
+    garments = [g.pk for t in [first, *others] for g in t.garment_images.all()]
+    uploaded = VendorReference.objects.filter(kind="huhu_garment_image", object_id__in=garments)
+    assert uploaded.count() == len(garments) == 4  # each garment image uploaded once, siblings' included
+    for task in others:
+        run_until_settled(task)
+    assert count(fake, "POST", r"/task$") == 1 and len(fake.skus) == 4
+    assert sorted(fake.paid.values()) == [1, 1, 1, 1]
+
+
+def test_garment_and_model_images_are_uploaded_once_each(fake, account, queued):
+    first = run_until_settled(try_on_task(account))
+    uploads = len(bodies(fake, "POST", r"/project/upload$"))
+    second = try_on_task(account, sku=first.sku)
+    second.model_image = first.model_image
+    second.save()
+    run_until_settled(second)
+    images = [b for b in bodies(fake, "POST", r"/project/upload$")[uploads:] if b["file_type"] != "sku_zip"]
+    assert images == [] and count(fake, "POST", r"/project$") == 1 and count(fake, "POST", r"/program$") == 1
+    assert second.status == TaskStatus.REVIEW_SUBMITTED
+
+
+def test_a_try_on_without_a_model_image_fails_before_anything_is_uploaded(fake, account, queued):
+    task = try_on_task(account)
+    task.model_image = None
+    task.save()
+    step(task)
+    assert task.status == TaskStatus.GENERATION_FAILED and "model image" in task.error_message
+    assert fake.requests == []
