@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class GenerationsConfig(AppConfig):
     name = "generations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Vision hooks (generations/vision.py): hold new outputs for the NSFW gate, caption new garment images.
+        from . import vision
+
+        vision.connect()

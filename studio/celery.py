@@ -8,3 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 app = Celery("studio")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["generations", "catalog"], related_name="jobs")
+app.autodiscover_tasks(["generations"], related_name="vision_jobs")  # media.caption_garment, media.nsfw_check
