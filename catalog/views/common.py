@@ -36,6 +36,7 @@ def permissions(request) -> dict[str, bool]:
         "can_generate": can(membership, roles.GENERATE),
         "can_review": can(membership, roles.REVIEW),
         "can_client_review": can(membership, roles.CLIENT_REVIEW),
+        "can_export": can(membership, roles.EXPORT),
     }
 
 

@@ -1,4 +1,60 @@
 """generations/urls.py and webhook routes (see tests/tenancy/routes.py)."""
-OBJECT_ROUTES: dict = {}
-TEAM_ROUTES: set[str] = set()
-PUBLIC_ROUTES: set[str] = set()
+OBJECT_ROUTES: dict = {
+    "generate": lambda w: {"pk": w.project.pk},
+    "generate_options": lambda w: {"pk": w.project.pk},
+    "generate_estimate": lambda w: {"pk": w.project.pk},
+    "generate_model_images": lambda w: {"pk": w.project.pk},
+    "generate_poses": lambda w: {"pk": w.project.pk},
+    "project_batches": lambda w: {"pk": w.project.pk},
+    "sku_tasks": lambda w: {"pk": w.sku.pk},
+    "task_card": lambda w: {"pk": w.task.pk},
+    "task_regenerate": lambda w: {"pk": w.task.pk},
+    "review_board": lambda w: {"pk": w.project.pk},
+    "review_bulk_approve": lambda w: {"pk": w.project.pk},
+    "review_decide": lambda w: {"pk": w.output.pk},
+    "client_board": lambda w: {"pk": w.project.pk},
+    "client_decide": lambda w: {"pk": w.output.pk},
+    "output_file": lambda w: {"pk": w.output.pk},
+    "output_thumbnail": lambda w: {"pk": w.output.pk},
+    "project_export_zip": lambda w: {"pk": w.project.pk},
+    "account_edit": lambda w: {"pk": w.account.pk},
+    "account_test": lambda w: {"pk": w.account.pk},
+    "project_export_manifest": lambda w: {"pk": w.project.pk},
+    "bulk_generate": lambda w: {"pk": w.project.pk},
+    "bulk_estimate": lambda w: {"pk": w.project.pk},
+    "project_spend": lambda w: {"pk": w.project.pk},
+    "project_budget": lambda w: {"pk": w.project.pk},
+    "batch_panel": lambda w: {"pk": w.batch.pk},
+    "batch_pause": lambda w: {"pk": w.batch.pk},
+    "batch_resume": lambda w: {"pk": w.batch.pk},
+    "batch_cancel": lambda w: {"pk": w.batch.pk},
+    "batch_retry_failed": lambda w: {"pk": w.batch.pk},
+    "batch_run_rest": lambda w: {"pk": w.batch.pk},
+    "comparison_new": lambda w: {"pk": w.project.pk},
+    "project_comparisons": lambda w: {"pk": w.project.pk},
+    "comparison_detail": lambda w: {"pk": _comparison(w).pk},
+    "comparison_winner": lambda w: {"pk": _comparison(w).pk},
+    "sku_uwear": lambda w: {"pk": w.sku.pk},
+    "sku_uwear_create": lambda w: {"pk": w.sku.pk},
+    "sku_uwear_update": lambda w: {"pk": w.sku.pk},
+    "sku_uwear_delete": lambda w: {"pk": w.sku.pk},
+    "model_uwear": lambda w: {"pk": w.fashion_model.pk},
+    "model_uwear_save": lambda w: {"pk": w.fashion_model.pk},
+    "model_uwear_update": lambda w: {"pk": w.fashion_model.pk},
+    "model_uwear_delete": lambda w: {"pk": w.fashion_model.pk},
+    "generate_prompt_help": lambda w: {"pk": w.project.pk},
+    "moderation_lane": lambda w: {"pk": w.project.pk},
+    "moderation_release": lambda w: {"pk": w.output.pk},
+    "moderation_discard": lambda w: {"pk": w.output.pk},
+}
+TEAM_ROUTES: set[str] = {"account_list", "account_create"}
+PUBLIC_ROUTES: set[str] = {"vendor_webhook"}  # signed per vendor; tests/generations/test_webhook_base.py
+
+
+def _comparison(w):
+    """Team A's comparison of its SKU (the world has none of its own): its batch and task belong to it."""
+    from generations.models import Batch, Comparison
+
+    comparison = Comparison.objects.create(project=w.project, label=f"{w.task.prompt} comparison", winner=w.task)
+    Batch.objects.filter(pk=w.batch.pk).update(comparison=comparison)
+    return comparison

@@ -1,0 +1,1 @@
+"""Generation pages and their htmx fragments: generate, progress, review, client approval, output files."""

@@ -1,0 +1,119 @@
+"""The manager's review board (grid, large view, keyboard) and its decisions; regenerating a rejected task.
+
+Decisions are htmx POSTs that answer the updated board; without htmx they redirect back to the board.
+"""
+from django.contrib import messages
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.roles import GENERATE, REVIEW
+from studio.tenancy import member_required
+
+from .. import review, runs, vision
+from ..lifecycle import IllegalTransition, LostRace
+from ..models import Decision, ReviewStage, TaskOutput
+from .common import paginate, team_project
+from ..vendors.base import ConfigurationError, VendorError
+from .progress import card_tasks, prepare_cards
+
+PER_PAGE = 48
+TEMPLATE = "generations/review_board.html"
+
+
+def _board(request: HttpRequest, project, selected_pk=None, status=200):
+    page = paginate(request, review.awaiting_review(project), PER_PAGE)
+    outputs = list(page.object_list)
+    selected = _pick(outputs, selected_pk)
+    context = {
+        "project": project, "page": page, "outputs": outputs, "selected": selected,
+        "next_pk": _neighbour(outputs, selected, +1), "history": _history(request, selected),
+        # Called by the template only where the page head renders (one COUNT), never for the board fragment.
+        "held_count": lambda: vision.held_outputs(request.team).filter(task__sku__project=project).count(),
+    }
+    if request.htmx and request.htmx.target == "review-preview":
+        return render(request, f"{TEMPLATE}#preview", context, status=status)
+    template = f"{TEMPLATE}#board" if request.htmx else TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def _pick(outputs, pk):
+    pk = str(pk or "")
+    return next((o for o in outputs if str(o.pk) == pk), outputs[0] if outputs else None)
+
+
+def _neighbour(outputs, selected, step):
+    if selected is None:
+        return None
+    index = outputs.index(selected) + step
+    return outputs[index].pk if 0 <= index < len(outputs) else None
+
+
+def _history(request, selected):
+    return list(review.history(selected.task, request.membership)) if selected else []
+
+
+def _after_decision(request, project, next_pk):
+    if request.htmx:
+        return _board(request, project, selected_pk=next_pk)
+    url = reverse("review_board", args=[project.pk])
+    page = request.POST.get("page")
+    return redirect(f"{url}?page={page}&selected={next_pk or ''}" if page else url)
+
+
+@require_GET
+@member_required(REVIEW)
+def review_board(request: HttpRequest, pk: int):
+    return _board(request, team_project(request, pk), selected_pk=request.GET.get("selected"))
+
+
+@require_POST
+@member_required(REVIEW)
+def review_decide(request: HttpRequest, pk: int):
+    output = get_object_or_404(TaskOutput.objects.for_team(request.team).select_related("task__sku__project"), pk=pk)
+    project = output.task.sku.project
+    decision = request.POST.get("decision", "")
+    try:
+        review.decide(output, request.user, stage=ReviewStage.REVIEW, decision=decision,
+                      comment=request.POST.get("comment", ""))
+    except review.ReviewError as exc:
+        messages.error(request, str(exc))
+        return _after_decision(request, project, output.pk)
+    verb = "Approved" if decision == Decision.APPROVED else "Rejected"
+    messages.success(request, f"{verb} an output of {output.task.sku.code}.")
+    return _after_decision(request, project, request.POST.get("next"))
+
+
+@require_POST
+@member_required(REVIEW)
+def review_bulk_approve(request: HttpRequest, pk: int):
+    project = team_project(request, pk)
+    ids = [i for i in request.POST.getlist("outputs") if i.isdigit()]
+    chosen = review.awaiting_review(project).filter(pk__in=ids)
+    if not ids:
+        messages.error(request, "Tick the outputs to approve first.")
+    else:
+        approved = review.bulk_approve(chosen, request.user)
+        messages.success(request, f"Approved {approved} output{'s' if approved != 1 else ''}.")
+    return _after_decision(request, project, None)
+
+
+@require_POST
+@member_required(GENERATE)
+def task_regenerate(request: HttpRequest, pk: int):
+    task = get_object_or_404(card_tasks(request), pk=pk)
+    prompt = request.POST.get("prompt", task.prompt).strip()
+    try:
+        runs.regenerate(task, request.user, prompt)
+    except (ValueError, IllegalTransition, LostRace):
+        messages.error(request, f"This task is “{task.status}”: only a failed or rejected task can be regenerated.")
+    except (VendorError, ConfigurationError) as exc:
+        messages.error(request, f"Could not regenerate: {exc}")
+    else:
+        messages.success(request, f"Regenerating {task.sku.code} with the edited prompt.")
+    if not request.htmx:
+        return redirect(reverse("sku_detail", args=[task.sku_id]))
+    task = get_object_or_404(card_tasks(request), pk=pk)
+    prepare_cards(request, [task])
+    return render(request, "generations/progress.html#task_card", {"task": task, "toasts": True})
