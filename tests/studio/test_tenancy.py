@@ -14,6 +14,7 @@ SCOPED = [
     (cm.FashionModel, "fashion_model"), (cm.ModelImage, "model_image"), (cm.Style, "style"), (cm.Pose, "pose"),
     (gm.VendorAccount, "account"), (gm.Batch, "batch"), (gm.Task, "task"), (gm.TaskOutput, "output"),
     (gm.ReviewEvent, "review_event"), (gm.CreditEntry, "credit_entry"), (gm.WebhookEvent, "webhook_event"),
+    (cm.ZipImport, "zip_import"),
 ]
 
 
