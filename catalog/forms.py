@@ -54,11 +54,24 @@ class SKURenameForm(SKUForm):
 
 
 class GarmentImageForm(forms.ModelForm):
-    """The in-place editor of one garment image's type, view and presentation."""
+    """The in-place editor of one garment image's type, view, presentation and caption."""
 
     class Meta:
         model = GarmentImage
-        fields = ["garment_type", "view", "presentation"]
+        fields = ["garment_type", "view", "presentation", "caption"]
+        widgets = {"caption": forms.Textarea(attrs={"rows": 3, "placeholder": "Describe the garment: fabric, "
+                                                                             "colour, cut, details"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The caption shown when the page was drawn travels with the form: a caption the vision worker wrote
+        # meanwhile is kept when the person changed another field, and a form without the field keeps it too.
+        self.fields["caption"].show_hidden_initial = True
+
+    def clean_caption(self):
+        if "caption" not in self.changed_data:
+            return self.instance.caption
+        return self.cleaned_data["caption"].strip()
 
 
 class ImageUploadField(forms.FileField):

@@ -43,6 +43,7 @@ def garment_image_update(request: HttpRequest, pk: int):
     saved = form.is_valid()
     if saved:
         form.save()
+        form = GarmentImageForm(instance=image, prefix=f"g{image.pk}")  # redrawn from what is now stored
     if is_fragment(request):
         return render(request, f"{TEMPLATE}#garment_row",
                       {"image": image, "form": form, "saved": saved, **permissions(request)})
