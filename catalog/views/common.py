@@ -8,17 +8,11 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from studio import roles
+from studio.htmx import is_fragment  # noqa: F401 (re-exported for the catalog views)
 from studio.roles import can
 
 from .. import uploads
 from ..images import THUMBNAIL_SIZE
-
-
-def is_fragment(request) -> bool:
-    """An htmx request for a part of the page. A boosted link or form, and htmx restoring a page from history,
-    want the whole page."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render_page(request, template: str, context: dict, partial: str):

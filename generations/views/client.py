@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.htmx import is_fragment
 from studio.roles import CLIENT_REVIEW
 from studio.tenancy import member_required
 
@@ -22,7 +23,7 @@ def client_board(request: HttpRequest, pk: int):
     project = team_project(request, pk)
     page = paginate(request, review.client_outputs(project), PER_PAGE)
     context = {"project": project, "page": page, "outputs": list(page.object_list)}
-    return render(request, f"{TEMPLATE}#grid" if request.htmx else TEMPLATE, context)
+    return render(request, f"{TEMPLATE}#grid" if is_fragment(request) else TEMPLATE, context)
 
 
 @require_POST
@@ -39,7 +40,7 @@ def client_decide(request: HttpRequest, pk: int):
     else:
         verb = "Approved" if decision == Decision.APPROVED else "Rejected"
         messages.success(request, f"{verb} {output.task.sku.code}.")
-    if not request.htmx:
+    if not is_fragment(request):
         return redirect(reverse("client_board", args=[output.task.sku.project_id]))
     output.refresh_from_db(fields=["review_status"])
     return render(request, f"{TEMPLATE}#card", {"output": output, "toasts": True})

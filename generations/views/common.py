@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from catalog.models import SKU, Project
+from studio.htmx import is_fragment
 
 from ..lifecycle import IN_FLIGHT
 from ..models import TaskStatus
@@ -26,4 +27,4 @@ def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
 
 def fragment(template: str, request: HttpRequest, partial: str) -> str:
     """The page for a normal request, its named partial for an htmx request (django-htmx example style)."""
-    return f"{template}#{partial}" if request.htmx else template
+    return f"{template}#{partial}" if is_fragment(request) else template

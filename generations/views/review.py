@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.htmx import is_fragment
 from studio.roles import GENERATE, REVIEW
 from studio.tenancy import member_required
 
@@ -32,9 +33,9 @@ def _board(request: HttpRequest, project, selected_pk=None, status=200):
         # Called by the template only where the page head renders (one COUNT), never for the board fragment.
         "held_count": lambda: vision.held_outputs(request.team).filter(task__sku__project=project).count(),
     }
-    if request.htmx and request.htmx.target == "review-preview":
+    if is_fragment(request) and request.htmx.target == "review-preview":
         return render(request, f"{TEMPLATE}#preview", context, status=status)
-    template = f"{TEMPLATE}#board" if request.htmx else TEMPLATE
+    template = f"{TEMPLATE}#board" if is_fragment(request) else TEMPLATE
     return render(request, template, context, status=status)
 
 
@@ -55,7 +56,7 @@ def _history(request, selected):
 
 
 def _after_decision(request, project, next_pk):
-    if request.htmx:
+    if is_fragment(request):
         return _board(request, project, selected_pk=next_pk)
     url = reverse("review_board", args=[project.pk])
     page = request.POST.get("page")
@@ -112,7 +113,7 @@ def task_regenerate(request: HttpRequest, pk: int):
         messages.error(request, f"Could not regenerate: {exc}")
     else:
         messages.success(request, f"Regenerating {task.sku.code} with the edited prompt.")
-    if not request.htmx:
+    if not is_fragment(request):
         return redirect(reverse("sku_detail", args=[task.sku_id]))
     task = get_object_or_404(card_tasks(request), pk=pk)
     prepare_cards(request, [task])

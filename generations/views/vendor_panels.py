@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import SKU, FashionModel, GarmentView, ModelImage
 from catalog.views.common import require
+from studio.htmx import is_fragment
 from studio import roles
 from studio.tenancy import member_required
 
@@ -97,7 +98,7 @@ def _move(account: VendorAccount, state: str, message: str) -> None:
 
 def _answer(request: HttpRequest, outcome: Outcome, panel: Callable[[], HttpResponse], page: str, pk: int):
     """htmx gets the panel back with the outcome in it; a plain form goes back to the page with a toast."""
-    if request.htmx:
+    if is_fragment(request):
         return panel()
     (messages.success if outcome.ok else messages.error)(request, outcome.message)
     return redirect(page, pk)

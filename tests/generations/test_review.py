@@ -337,3 +337,13 @@ def test_rejecting_a_regenerated_round_ignores_the_earlier_rounds_client_decisio
     assert new_round.review_status == S.REVIEW_REJECTED
     assert ReviewEvent.objects.get().comment == "still wrong"
     assert statuses(task)[0] == S.REVIEW_REJECTED
+
+
+def test_a_boosted_link_to_the_review_board_gets_the_whole_page_and_a_fragment_request_gets_the_board(client, studio):
+    make_task(studio)
+    client.force_login(studio.user(Role.MANAGER))
+    url = reverse("review_board", args=[studio.project.pk])
+    boosted = client.get(url, headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert b"<html" in boosted.content  # hx-boost navigation swaps the whole body: it needs the layout
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert b"<html" not in fragment.content and fragment.status_code == 200
