@@ -53,7 +53,7 @@ class Command(BaseCommand):
         finally:
             for proc in running.values():
                 if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    proc.terminate()  # the main process only: Celery's warm shutdown stops its own pool children
             deadline = time.monotonic() + 10
             for proc in running.values():
                 try:
