@@ -50,6 +50,7 @@ class VendorAccountForm(forms.ModelForm):
         self.team = team
         available = set(registry.available_vendors())
         self.fields["vendor"].choices = [(v, label) for v, label in Vendor.choices if v in available]
+        self.fields["base_url"].widget.attrs["list"] = "base-url-presets"  # pick production, gamma, or type any URL
         if self.instance.pk:
             self.fields["vendor"].disabled = True  # an account's vendor never changes; make a new account
         elif "sandbox" not in available:

@@ -97,3 +97,18 @@ def test_only_admins_manage_vendor_accounts(client, role):
     assert client.get(reverse("account_list")).status_code == 403
     assert client.get(reverse("account_edit", args=[account.pk])).status_code == 403
     assert client.post(reverse("account_test", args=[account.pk])).status_code == 403
+
+
+def test_the_base_url_offers_huhus_production_and_gamma_urls_and_takes_any_url(admin):
+    page = admin.get(reverse("account_create")).content.decode()
+    assert 'list="base-url-presets"' in page
+    assert '<option value="https://api.huhu.ai/public/v1">huhu · Production</option>' in page
+    assert '<option value="https://api-gamma.huhu.ai/public/v1">huhu · Gamma / Dev</option>' in page
+    account = VendorAccountFactory(team=admin.team, vendor="huhu")
+    account.set_api_key(KEY)
+    account.save()
+    admin.post(reverse("account_edit", args=[account.pk]), {
+        "name": account.name, "base_url": "http://127.0.0.1:9999/public/v1", "concurrency_limit": 10,
+        "settings": "{}"})
+    account.refresh_from_db()
+    assert account.base_url == "http://127.0.0.1:9999/public/v1"
