@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, client, export, generate, outputs, progress, review
+from .views import accounts, huhu, client, export, generate, outputs, progress, review
 from .views import bulk, comparisons
 from .views import vendor_panels
 from .views import moderation
@@ -65,4 +65,8 @@ urlpatterns = [
     path("projects/<int:pk>/moderation/", moderation.moderation_lane, name="moderation_lane"),
     path("outputs/<int:pk>/moderation/release/", moderation.moderation_release, name="moderation_release"),
     path("outputs/<int:pk>/moderation/discard/", moderation.moderation_discard, name="moderation_discard"),
+    # Huhu catalog syncs (worker jobs)
+    path("programs/<int:pk>/huhu/import-models/", huhu.huhu_import_models, name="huhu_import_models"),
+    path("programs/<int:pk>/huhu/sync-poses/", huhu.huhu_sync_poses, name="huhu_sync_poses"),
+    path("accounts/<int:pk>/sync-credits/", huhu.account_sync_credits, name="account_sync_credits"),
 ]

@@ -17,6 +17,7 @@ from .common import (
     annotate_cover,
     attach_covers,
     count_of,
+    huhu_account,
     parse_upload_body,
     permissions,
     render_page,
@@ -45,7 +46,7 @@ def model_gallery(request: HttpRequest, pk: int):
     page = paginate(request, models)
     attach_covers(page, ModelImage._meta.get_field("image"))
     context = {"program": program, "form": form, "page": page, "models": page.object_list,
-               "filtered": bool(form.filters()), **permissions(request)}
+               "filtered": bool(form.filters()), "huhu_account": huhu_account(request), **permissions(request)}
     return render_page(request, TEMPLATE, context, "model_grid")
 
 

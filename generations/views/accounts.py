@@ -41,7 +41,10 @@ def _edit(request, account: VendorAccount):
         messages.success(request, f"Saved {account.name}.")
         return redirect("account_edit", account.pk)
     presets = {vendor: base_url_presets(vendor) for vendor, _ in form.fields["vendor"].choices}
-    return render(request, "generations/account_form.html", {"form": form, "account": account, "presets": presets})
+    ledger = account.credit_entries.order_by("-created_at", "-pk")[:25] if account.pk else []
+    context = {"form": form, "account": account, "presets": presets, "ledger": ledger,
+               "last_syncs": (account.settings or {}).get("last_sync") or {}}
+    return render(request, "generations/account_form.html", context)
 
 
 @require_POST
