@@ -31,6 +31,7 @@ def prepare_cards(request: HttpRequest, tasks) -> list[Task]:
         task.can_regenerate = may_regenerate and task.status in REGENERATE_FROM
         task.can_review = may_review
         task.awaiting_review = task.status in AWAITING_REVIEW
+        task.can_build_on = may_regenerate  # edit / upscale / video from an approved output
     return tasks
 
 

@@ -133,3 +133,16 @@ def test_a_client_cannot_regenerate(client, studio):
     task = make_task(studio, outputs=1, status=S.REVIEW_REJECTED, output_status=S.REVIEW_REJECTED)
     assert login(client, studio, Role.CLIENT).post(reverse("task_regenerate", args=[task.pk]),
                                                    {"prompt": "x"}).status_code == 403
+
+
+def test_an_approved_output_offers_edit_upscale_and_video_to_creatives_but_not_to_clients(client, studio):
+    task = make_task(studio, outputs=2, status=S.REVIEW_APPROVED, output_status=S.REVIEW_APPROVED)
+    rejected = task.outputs.last()
+    rejected.review_status = S.REVIEW_REJECTED
+    rejected.save()
+    approved = task.outputs.exclude(pk=rejected.pk).get()
+    html = login(client, studio, Role.CREATIVE).get(reverse("task_card", args=[task.pk])).content.decode()
+    link = f"{reverse('generate', args=[studio.project.pk])}?sku={studio.sku.pk}&amp;parent={approved.pk}"
+    assert link in html and f"parent={rejected.pk}" not in html
+    client_html = login(client, studio, Role.CLIENT).get(reverse("task_card", args=[task.pk])).content.decode()
+    assert "parent=" not in client_html
