@@ -175,3 +175,31 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2, message: s
             return
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+# --- Browser tests ----------------------------------------------------------------------------------------------
+# One Playwright instance and one Debian Chromium per session, shared by every browser test: Playwright's sync API
+# runs an event loop in this thread, so a second sync_playwright() while the first is alive fails.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    # The sync API's event loop lives in this thread; the tests still talk to the database directly.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if not CHROMIUM.exists():
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (CI installs it; set STUDIO_REQUIRE_SERVICES=1 to fail instead)")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)  # two shared cores: give htmx answers time under load
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+

@@ -1,35 +1,10 @@
-"""Playwright against Debian's Chromium and pytest-django's live server. Never `playwright install`."""
+"""Playwright against Debian's Chromium (the session `chromium` fixture in tests/conftest.py) and pytest-django's
+live server. Never `playwright install`."""
 import itertools
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-
-from tests.conftest import REQUIRE_SERVICES
-
-# Playwright's sync API runs an event loop in this thread; the test still talks to the database directly.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if not CHROMIUM.exists():
-        if REQUIRE_SERVICES:
-            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing (CI installs it; set STUDIO_REQUIRE_SERVICES=1 to fail instead)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=20_000)  # two shared cores: give htmx answers time under load
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -2,42 +2,30 @@
 chosen in the picker go up through htmx with the CSRF header, and the per-file report and the images appear
 without a page load."""
 import base64
-import shutil
 
 import pytest
 
 from catalog.models import GarmentImage
 from studio.models import Role
 from tests import factories as f
-from tests.conftest import service_missing
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
 
 
 @pytest.fixture
-def page(live_server, client, transactional_db, monkeypatch):
-    if not shutil.which(CHROMIUM):
-        service_missing("Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls made by the test itself are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(chromium, live_server, client, transactional_db):
     member = f.MembershipFactory(role=Role.CREATIVE)
     client.force_login(member.user)
     sku = f.SKUFactory(project__program__team=member.team, code="DROP-1")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context()
-        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                              "url": live_server.url}])
-        tab = context.new_page()
-        tab.goto(f"{live_server.url}/skus/{sku.pk}/")
-        tab.sku = sku
-        yield tab
-        browser.close()
+    context = chromium.new_context()
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    tab = context.new_page()
+    tab.goto(f"{live_server.url}/skus/{sku.pk}/")
+    tab.sku = sku
+    yield tab
+    context.close()
 
 
 DROP = """([files]) => {
