@@ -5,8 +5,14 @@ VendorAccount row (select_for_update; on SQLite the IMMEDIATE transaction alread
 is in flight and what was submitted in the last minute, and — in the same transaction — records its attempt. Two
 workers racing for the last slot are serialised by the lock; the second sees the first's attempt and waits.
 
-In flight = tasks of the account in step poll/collect, plus tasks in step submit whose attempt has started (the
-paid call is under way, or its outcome is unknown after a crash). Waiting tasks go oldest first.
+In flight = tasks of the account in step poll, plus tasks in step submit whose attempt has started (the paid call is
+under way, or its outcome is unknown after a crash). A task in step collect is not: the vendor reported its job
+finished (Huhu's concurrent_requests counts running generations), so its slot is free while we copy its outputs.
+
+Waiting tasks go oldest first, and they wait WITHOUT a broker message: a task refused a slot is parked (marked
+vendor_state["waiting"] = "slot", next_run_at far ahead) and woken by wake_waiting() when a slot frees — as many of
+the oldest as there are free slots — or by the sweeper (runs.sweep), which calls wake_waiting() as a safety net.
+Short re-checks every few seconds from every waiting task would fill the worker pool and starve the polls.
 """
 from __future__ import annotations
 
@@ -22,7 +28,9 @@ from . import jobs
 from .models import Task, VendorAccount
 
 WINDOW = timedelta(seconds=60)
-SLOT_WAIT_SECONDS = 3.0  # a slot frees when another task finishes; runs.py also wakes the oldest waiters then
+PARK_SECONDS = 300.0  # a parked task's next_run_at: only a safety net, wake_waiting() makes it due much sooner
+WAKE_GRACE = timedelta(seconds=10)  # a woken task whose job has not run after this is woken again (lost message)
+WAITING = "slot"  # vendor_state["waiting"] of a parked task
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class SlotDecision:
     granted: bool
     wait_seconds: float = 0.0
     reason: str = ""
+    parked: bool = False  # waiting for a slot: no broker message, wake_waiting() makes it due
 
 
 def lock_account(account_id: int) -> VendorAccount:
@@ -38,7 +47,7 @@ def lock_account(account_id: int) -> VendorAccount:
 
 
 def in_flight(account_id: int, exclude_task_id: int | None = None) -> int:
-    active = Q(step__in=("poll", "collect")) | Q(step="submit", attempt_started_at__isnull=False)
+    active = Q(step="poll") | Q(step="submit", attempt_started_at__isnull=False)
     return (Task.objects.filter(account_id=account_id, needs_attention=False).filter(active)
             .exclude(pk=exclude_task_id).count())
 
@@ -62,10 +71,10 @@ def decide(account: VendorAccount, task: Task, now, per_minute: int | None = Non
     limit = max(1, account.concurrency_limit or 1)
     free = limit - in_flight(account.pk, exclude_task_id=task.pk)
     if free <= 0:
-        return SlotDecision(False, _jitter(SLOT_WAIT_SECONDS), f"all {limit} concurrent slots are in use")
+        return SlotDecision(False, PARK_SECONDS, f"all {limit} concurrent slots are in use", parked=True)
     ahead = waiting_ahead(task)
     if ahead >= free:
-        return SlotDecision(False, _jitter(SLOT_WAIT_SECONDS), f"{ahead} older task(s) go first")
+        return SlotDecision(False, PARK_SECONDS, f"{ahead} older task(s) go first", parked=True)
     rate = account.submissions_per_minute or per_minute
     if rate:
         recent = sorted(submitted_in_window(account.pk, now, exclude_task_id=task.pk))
@@ -77,28 +86,51 @@ def decide(account: VendorAccount, task: Task, now, per_minute: int | None = Non
     return SlotDecision(True)
 
 
+def precheck(account: VendorAccount, task: Task) -> SlotDecision:
+    """decide()'s slot part without the lock, as a cheap first look: parked when clearly no slot is ours now."""
+    free = max(1, account.concurrency_limit or 1) - in_flight(account.pk, exclude_task_id=task.pk)
+    if free <= 0 or waiting_ahead(task) >= free:
+        return SlotDecision(False, PARK_SECONDS, "no free slot", parked=True)
+    return SlotDecision(True)
+
+
 def backoff(attempts: int) -> float:
     """Retry pacing for transient failures: exponential with full jitter (AWS architecture blog, "Exponential
     Backoff And Jitter"), capped by STUDIO_BACKOFF_CAP_SECONDS, never under a second."""
     return max(1.0, random.uniform(0, min(settings.STUDIO_BACKOFF_CAP_SECONDS, 2.0 * 2 ** max(0, attempts))))
 
 
-def _jitter(seconds: float) -> float:
-    return seconds + random.uniform(0, seconds)
+def _waiting(account_id: int):
+    """Tasks of the account that wait for a slot (no attempt started), except those of held batches."""
+    return (Task.objects.filter(account_id=account_id, step="submit", attempt_started_at__isnull=True,
+                                needs_attention=False).exclude(batch__state__in=("paused", "cancelled")))
 
 
-def wake_waiting(account_id: int) -> None:
-    """A slot freed: make the oldest tasks waiting for one due now (not those told by the vendor to wait longer)."""
+def wake_waiting(account_id: int) -> list[int]:
+    """A slot may have freed: make as many of the oldest parked tasks due now as there are free slots, and queue
+    them (after the surrounding transaction commits). Tasks already on their way (woken within WAKE_GRACE, or
+    never run yet) take a free slot each; tasks told by the vendor to wait longer (429) are not parked and not woken.
+    Waking too many is harmless (decide() under the row lock is the truth, and re-parks the extra ones); waking too
+    few only delays: the parked task wakes itself once after parking, and the sweeper calls this too.
+    Returns the ids woken."""
     account = VendorAccount.objects.filter(pk=account_id).only("concurrency_limit").first()
     if account is None:
-        return
+        return []
     now = timezone.now()
-    soon = now + timedelta(seconds=SLOT_WAIT_SECONDS * 2)
-    ids = list(Task.objects.filter(account_id=account_id, step="submit", attempt_started_at__isnull=True,
-                                   needs_attention=False, next_run_at__lte=soon)
+    free = max(1, account.concurrency_limit or 1) - in_flight(account_id)
+    if free <= 0:
+        return []
+    waiting = _waiting(account_id)
+    on_the_way = waiting.filter(Q(next_run_at__isnull=True) | Q(next_run_at__gt=now - WAKE_GRACE,
+                                                                 next_run_at__lte=now + timedelta(seconds=1)))
+    wanted = free - on_the_way.count()
+    if wanted <= 0:
+        return []
+    ids = list(waiting.filter(vendor_state__waiting=WAITING).exclude(pk__in=on_the_way.values("pk"))
                .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-               .order_by("created_at", "pk").values_list("pk", flat=True)[:account.concurrency_limit])
+               .order_by("created_at", "pk").values_list("pk", flat=True)[:wanted])
     if ids:
         Task.objects.filter(pk__in=ids).update(next_run_at=now)
         for pk in ids:
             jobs.queue_advance_on_commit(pk)
+    return ids

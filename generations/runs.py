@@ -3,9 +3,11 @@
 DESIGN.md §4. Each call claims the task with a compare-and-set lease, does ONE step, records the result in the row
 (every write fenced on the lease it holds), releases the lease and schedules the next run. Steps (Task.step):
 
-  submit  → account active? limits (row lock) → adapter.prepare → record attempt_key + attempt_started_at and
-            COMMIT → the one paid call adapter.submit → save vendor_task_id at once → "Task submitted"
-  poll    → adapter.poll (or poll_many for batch vendors) → statuses forward only; completed → collect
+  submit  → account active? no slot: parked WITHOUT a broker message (limits.py; woken by wake_waiting when a slot
+            frees) → adapter.prepare → limits (row lock) → record attempt_key + attempt_started_at and COMMIT → the
+            one paid call adapter.submit → save vendor_task_id at once (+ webhooks kept for it) → "Task submitted"
+  poll    → at the expected finish time (poll_timing.py) adapter.poll (or poll_many for batch vendors) → statuses
+            forward only; completed → collect (out of the in-flight steps: the waiting tasks are woken first)
   collect → copy every output into our storage once (outputs.py) → "Generation completed" → "Review submitted"
   done / hold (needs attention: a person must look; the engine never guesses about money)
 
@@ -29,23 +31,22 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import jobs, limits, outputs
-from .lifecycle import (ACCOUNT_TRANSITIONS, REGENERATE_FROM, TASK_TRANSITIONS, advance_task, can_move,
-                        set_account_state, transition_task)
-from .models import (AccountState, Batch, BatchState, CreditEntry, CreditKind, Decision, ReviewEvent, ReviewStage,
-                     Task, TaskStatus, VendorAccount)
+from . import jobs, limits, outputs, poll_timing
+from .housekeeping import (ACTIVE_STEPS, SWEEP_GRACE, refresh_balance, regenerate,  # noqa: F401 - re-exported
+                           resume_paused_accounts, sweep)
+from .lifecycle import ACCOUNT_TRANSITIONS, TASK_TRANSITIONS, advance_task, can_move, set_account_state
+from .models import AccountState, Batch, BatchState, CreditEntry, CreditKind, Task, TaskStatus, VendorAccount
 from .vendors import registry
 from .vendors.base import (AuthError, ConfigurationError, InsufficientCredits, NotFound, OutputExpired, PollResult,
                            RateLimited, RemoteOutput, Submission, VendorError)
+from .webhooks import apply_pending
 
 logger = logging.getLogger(__name__)
 S = TaskStatus
 
-ACTIVE_STEPS = ("submit", "poll", "collect")
 DONE, HOLD = "done", "hold"
 EARLY_TOLERANCE = timedelta(seconds=1)  # a countdown job may arrive a little before next_run_at
 ACCOUNT_WAIT_SECONDS = 60.0  # paused/disabled accounts: the sweeper wakes their tasks when they are active again
-SWEEP_GRACE = timedelta(seconds=5)
 BATCH_SIZE = 50
 _GENERATING = (S.TASK_SUBMITTED, S.GENERATION_STARTED, S.GENERATION_IN_PROCESS)
 
@@ -120,8 +121,9 @@ class StepRun:
             if self._adapter is not None:
                 self._adapter.close()
 
-    def guarded(self, step, *args) -> None:
-        """Run a step; record any error in the row (handle); always release the lease if we still hold it."""
+    def guarded(self, step, *args, release: bool = True) -> None:
+        """Run a step; record any error in the row (handle); release the lease if we still hold it (release=False:
+        the caller carries on with this task and releases it later)."""
         try:
             try:
                 step(*args)
@@ -132,7 +134,7 @@ class StepRun:
         except LostLease:
             logger.warning("task %s: lease lost in step %s; another worker carries on", self.task.pk, self.task.step)
         finally:
-            if self.lease is not None:
+            if self.lease is not None and release:
                 Task.objects.filter(pk=self.task.pk, lease_until=self.lease).update(lease_until=None)
 
     def handle(self, exc: Exception) -> None:
@@ -154,14 +156,16 @@ class StepRun:
         for name, value in fields.items():
             setattr(self.task, name, value)
 
-    def finish(self, step: str, delay: float | None = None, **fields) -> None:
-        """Record the step's result, release the lease, and queue the next run `delay` seconds from now."""
+    def finish(self, step: str, delay: float | None = None, *, queue: bool = True, **fields) -> None:
+        """Record the step's result, release the lease, and queue the next run `delay` seconds from now (queue=False:
+        no broker message; something else makes the task due, like limits.wake_waiting)."""
+        was = self.task.step
         next_run = timezone.now() + timedelta(seconds=delay) if delay is not None else None
         self.write(step=step, next_run_at=next_run, lease_until=None, **fields)
         self.lease = None
-        if step in ACTIVE_STEPS and delay is not None:
+        if step in ACTIVE_STEPS and delay is not None and queue:
             jobs.queue_advance_on_commit(self.task.pk, delay)
-        if step not in ACTIVE_STEPS:
+        if step not in ACTIVE_STEPS and was != "collect":  # left the in-flight steps: a slot is free
             limits.wake_waiting(self.account.pk)
 
     def state(self, **updates) -> dict:
@@ -181,8 +185,17 @@ class StepRun:
             return self.submitted(None)
         if task.attempt_started_at and not self.reconcile():
             return
-        self.adapter.prepare(task)
-        decision = self.reserve()
+        # Clearly no slot for us (read without the lock: parking is always safe, granting happens under it below):
+        # park before any groundwork, so a queue of hundreds costs a few queries per task.
+        decision = limits.precheck(self.account, task)
+        if not decision.parked:
+            self.adapter.prepare(task)
+            refresh_balance(self.account, self.adapter)
+            decision = self.reserve()
+        if decision.parked:  # no broker message: woken when a slot frees (and once now, in case one just did)
+            self.finish("submit", decision.wait_seconds, queue=False, attempts=0,
+                        vendor_state=self.state(waiting=limits.WAITING))
+            return limits.wake_waiting(self.account.pk)
         if not decision.granted:
             return self.finish("submit", decision.wait_seconds, attempts=0)
         _pause_point("STUDIO_TEST_PAUSE_BEFORE_SUBMIT", task.pk)
@@ -202,8 +215,9 @@ class StepRun:
                 return limits.SlotDecision(False, 1.0, "batch paused or cancelled")
             decision = limits.decide(account, self.task, timezone.now(), self.adapter.submissions_per_minute)
             if decision.granted:
+                state = {k: v for k, v in self.state(attempt_error="").items() if k != "waiting"}
                 self.write(_where={"step": "submit"}, attempt_key=self.task.attempt_key or uuid.uuid4().hex,
-                           attempt_started_at=timezone.now(), vendor_state=self.state(attempt_error=""))
+                           attempt_started_at=timezone.now(), vendor_state=state)
         return decision
 
     def batch_state(self) -> str | None:
@@ -239,7 +253,8 @@ class StepRun:
             advance_task(self.task, S.TASK_SUBMITTED)
         if submission is not None and submission.charged_credits is not None:
             self.charge(submission.charged_credits)
-        self.finish("poll", self.adapter.poll_interval, attempts=0)
+        early = apply_pending(self.task)  # webhooks that came before the vendor id was saved: applied now
+        self.finish("poll", 0 if early else poll_timing.delay(self.adapter, self.task), attempts=0)
 
     def charge(self, credits) -> None:
         CreditEntry.objects.get_or_create(
@@ -252,6 +267,10 @@ class StepRun:
     def step_poll(self) -> None:
         if not self.adapter.batch_polling:
             return self.apply_poll(self.adapter.poll(self.task))
+        # This job runs when its task was expected to be done: a shared answer from before then does not do.
+        self.adapter.poll_fresh_after = self.task.next_run_at.timestamp() if self.task.next_run_at else None
+        if (wait := self.adapter.poll_wait(self.task)) > 0.01:  # the last call for the account was just now
+            return self.finish("poll", wait, attempts=0)
         companions = claim_companions(self.task)
         try:
             results = self.adapter.poll_many([self.task, *(run.task for run in companions)])
@@ -259,11 +278,28 @@ class StepRun:
             for run in companions:
                 run.guarded(run.on_error, exc)
             raise
-        for run in companions:
-            run.guarded(run.apply_poll, results.get(run.task.pk))
-        self.apply_poll(results.get(self.task.pk))
+        # Finished jobs first: they leave the in-flight step (their slots free), the waiting tasks are woken once and
+        # those nobody else has started yet are started right here (every process may be busy); then the running
+        # jobs are recorded, and last the outputs are downloaded.
+        runs = [*companions, self]
+        done = [r for r in runs if (res := results.get(r.task.pk)) and res.state in ("completed", "failed")]
+        collects = []
+        try:
+            for run in done:
+                run.guarded(run.apply_poll, results.get(run.task.pk), collects, release=False)
+            for pk in limits.wake_waiting(self.account.pk) if collects else ():
+                try:
+                    advance(pk)  # its own StepRun records its outcome; a woken job queued meanwhile is a no-op
+                except Exception:  # noqa: BLE001 - not this task's failure: the queued wake-up job runs it instead
+                    logger.exception("task %s: could not start woken task %s here", self.task.pk, pk)
+            for run in runs:
+                if run not in done:
+                    run.guarded(run.apply_poll, results.get(run.task.pk), collects, release=False)
+        finally:
+            for run, remotes in collects:
+                run.guarded(run.collect, remotes)
 
-    def apply_poll(self, result: PollResult | None) -> None:
+    def apply_poll(self, result: PollResult | None, collects: list | None = None) -> None:
         if result is None or result.state in ("pending", "running"):
             if result is not None:
                 self.move_forward(result)
@@ -271,14 +307,18 @@ class StepRun:
             limit = timedelta(seconds=getattr(settings, "STUDIO_JOB_TIMEOUT_SECONDS", 6 * 3600))
             if self.task.submitted_at and timezone.now() - self.task.submitted_at > limit:
                 return self.hold(f"The vendor has not finished this job in {limit}; it is no longer polled.")
-            return self.finish("poll", self.adapter.poll_interval, attempts=0)
+            return self.finish("poll", poll_timing.delay(self.adapter, self.task), attempts=0)
         if result.charged_credits is not None:
             self.charge(result.charged_credits)
         if result.state == "failed":
             return self.fail(result.error or result.vendor_status or "the vendor reports the generation failed")
-        self.write(step="collect", vendor_state=self.state(poll=result.raw, outputs=[
+        took = poll_timing.took(self.task, result)  # what the next polls' timing learns from
+        self.write(step="collect", vendor_state=self.state(poll=result.raw, **took, outputs=[
             {"result_id": o.result_id, "url": o.url, "kind": o.kind, "inline": o.data is not None, "raw": o.raw}
             for o in result.outputs]))
+        if collects is not None:
+            return collects.append((self, result.outputs))
+        limits.wake_waiting(self.account.pk)  # out of the in-flight steps: the vendor's slot is free already
         self.collect(result.outputs)
 
     def move_forward(self, result: PollResult) -> None:
@@ -339,6 +379,8 @@ class StepRun:
         if isinstance(exc, InsufficientCredits):
             self._set_account(AccountState.PAUSED, f"{label} account is out of credits ({exc}). Queued work "
                                                    f"resumes when credits are added.")
+            # Any balance we read before is stale now: the sweeper may ask again at once (resume_paused_accounts).
+            VendorAccount.objects.filter(pk=self.account.pk).update(balance_checked_at=None)
             return self.finish(self.task.step, ACCOUNT_WAIT_SECONDS, attempts=0)
         if isinstance(exc, RateLimited):
             wait = exc.retry_after if exc.retry_after is not None else limits.backoff(self.task.attempts)
@@ -385,63 +427,3 @@ def claim_companions(task: Task) -> list[StepRun]:
         if lease is not None:
             runs.append(StepRun(Task.objects.select_related("account", "sku").get(pk=pk), lease))
     return runs
-
-
-# --- Sweeper and regenerate -------------------------------------------------------------------------------------
-def sweep(now=None) -> dict:
-    """Re-queue what is due or stuck (lease expired: its worker died), and resume accounts that have credits again.
-    Runs every STUDIO_SWEEP_SECONDS from beat ("vendor.sweep")."""
-    now = now or timezone.now()
-    resumed = resume_paused_accounts(now)
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    due = Q(next_run_at__isnull=True) | Q(next_run_at__lte=now - SWEEP_GRACE) | Q(lease_until__lt=now)
-    ids = list(Task.objects.filter(step__in=ACTIVE_STEPS, needs_attention=False).filter(free, due)
-               .exclude(step="submit", account__state__in=[AccountState.PAUSED, AccountState.DISABLED])
-               .exclude(step="submit", attempt_started_at__isnull=True, batch__state=BatchState.PAUSED)
-               .order_by("next_run_at", "pk").values_list("pk", flat=True)[:500])
-    queued = sum(jobs.queue_advance(pk) for pk in ids)
-    return {"requeued": queued, "resumed_accounts": resumed}
-
-
-def resume_paused_accounts(now=None) -> int:
-    """A paused (402) account whose balance shows credits again goes back to active; its queue wakes up.
-    Balances are asked at most every STUDIO_BALANCE_RECHECK_SECONDS per account."""
-    now = now or timezone.now()
-    recheck = timedelta(seconds=getattr(settings, "STUDIO_BALANCE_RECHECK_SECONDS", 60))
-    resumed = 0
-    paused = VendorAccount.objects.filter(state=AccountState.PAUSED).filter(
-        Q(balance_checked_at__isnull=True) | Q(balance_checked_at__lte=now - recheck))
-    for account in paused:
-        try:
-            balance = registry.adapter_for(account).check_balance()
-        except (VendorError, ConfigurationError) as exc:
-            logger.warning("balance check for account %s failed: %s", account.pk, type(exc).__name__)
-            continue
-        VendorAccount.objects.filter(pk=account.pk).update(credit_balance=balance.credits, balance_checked_at=now)
-        if balance.credits is not None and balance.credits > 0 and set_account_state(account, AccountState.ACTIVE):
-            waiting = Task.objects.filter(account=account, step="submit", needs_attention=False)
-            waiting.update(next_run_at=now)
-            for pk in waiting.order_by("created_at", "pk").values_list("pk", flat=True)[:500]:
-                jobs.queue_advance(pk)
-            resumed += 1
-    return resumed
-
-
-def regenerate(task: Task, user, prompt: str = "") -> Task:
-    """A new round on the same task (Huhu adds the new outputs to the task): new attempt key, back to submit."""
-    if task.status not in REGENERATE_FROM:
-        raise ValueError(f"a task in {task.status!r} cannot be regenerated")
-    adapter = registry.adapter_for(task.account)
-    fields = dict(round=task.round + 1, attempt_key=uuid.uuid4().hex, attempt_started_at=None, vendor_task_id="",
-                  step="submit", attempts=0, next_run_at=timezone.now(), lease_until=None, needs_attention=False,
-                  error_message="", vendor_state={}, finished_at=None, prompt=prompt or task.prompt)
-    with transaction.atomic():
-        transition_task(task, S.TASK_SUBMITTED, **fields)
-        ReviewEvent.objects.create(task=task, actor=user, stage=ReviewStage.REVIEW, decision=Decision.REGENERATE,
-                                   comment=prompt)
-        CreditEntry.objects.create(team_id=task.team_id, account=task.account, task=task, kind=CreditKind.ESTIMATE,
-                                   credits=adapter.estimate(task.operation, task.options, task.num_outputs),
-                                   operation=task.operation, note=f"round {task.round}")
-        jobs.queue_advance_on_commit(task.pk)
-    return task
-

@@ -35,6 +35,7 @@ from .models import Task, TaskStatus, VendorAccount, WebhookEvent
 logger = logging.getLogger(__name__)
 
 REPLAY_WINDOW_SECONDS = 300
+PENDING = "studio_pending"  # payload key of an event kept for a task the submit step has not recorded yet
 _OPEN = {TaskStatus.TASK_CREATED, TaskStatus.TASK_SUBMITTED, TaskStatus.GENERATION_STARTED,
          TaskStatus.GENERATION_IN_PROCESS, TaskStatus.GENERATION_COMPLETED}
 
@@ -146,8 +147,12 @@ class WebhookView(View):
                 task = Task.objects.filter(account=account, vendor_task_id=event.vendor_task_id).first()
             stored.task = task
             if task is None:
-                # Unknown (or not yet committed by the submit step): kept; polling finishes the job anyway.
-                stored.save(update_fields=["task"])
+                # Unknown, or not yet committed by the submit step: kept with what it says, and applied by
+                # apply_pending() when the engine records this vendor id. Polling finishes the job anyway.
+                if event.vendor_task_id and isinstance(stored.payload, dict):
+                    stored.payload = {**stored.payload, PENDING: {"vendor_task_id": event.vendor_task_id,
+                                                                  "status": event.status}}
+                stored.save(update_fields=["task", "payload"])
                 return
             if task.status in _OPEN:
                 self.apply(event, task)
@@ -155,6 +160,30 @@ class WebhookView(View):
                 jobs.queue_advance_on_commit(task.pk)
             stored.processed_at = timezone.now()
             stored.save(update_fields=["task", "processed_at"])
+
+
+def apply_pending(task: Task) -> bool:
+    """Called by the engine right after it saved the vendor's id: apply the events that arrived before (RELIABILITY
+    .md "arrives before the submit transaction commits: kept and applied"), each once (the conditional update on
+    processed_at elects one applier). True when one was applied."""
+    if not task.vendor_task_id:
+        return False
+    pending = WebhookEvent.objects.filter(account_id=task.account_id, task__isnull=True, processed_at__isnull=True,
+                                          **{f"payload__{PENDING}__vendor_task_id": task.vendor_task_id})
+    applied = False
+    for stored in pending.order_by("received_at", "pk"):
+        with transaction.atomic():
+            if not WebhookEvent.objects.filter(pk=stored.pk, processed_at__isnull=True).update(
+                    task=task, processed_at=timezone.now()):
+                continue  # applied by someone else meanwhile
+            view_class = view_for(stored.vendor)
+            if view_class is not None and task.status in _OPEN:
+                info = stored.payload[PENDING]
+                view_class().apply(NormalizedEvent(event_id=stored.event_id, event_type=stored.event_type,
+                                                   vendor_task_id=info["vendor_task_id"], payload=stored.payload,
+                                                   status=info.get("status") or ""), task)
+                applied = True
+    return applied
 
 
 def view_for(vendor: str) -> type[WebhookView] | None:

@@ -216,6 +216,7 @@ class PollResult:
     error: str = ""
     charged_credits: Decimal | None = None
     raw: dict = field(default_factory=dict)
+    finished_at: float | None = None  # epoch seconds the vendor reports the job finished at, when it says
 
 
 # --- The adapter ------------------------------------------------------------------------------------------------
@@ -235,6 +236,12 @@ class VendorAdapter:
     submissions_per_minute: ClassVar[int | None] = None
     # Seconds between polls of a running job (Huhu 001 advises polling every 5–10 seconds).
     poll_interval: ClassVar[float] = 5.0
+    # Whether the engine should refresh the balance and concurrency limit (check_balance) before paid calls, at
+    # most every STUDIO_BALANCE_RECHECK_SECONDS per account (Huhu 000: "Call this before generation requests").
+    balance_before_submit: ClassVar[bool] = False
+    # Set by the engine before poll_many: a shared (batched) answer older than this time (epoch seconds) does not
+    # do for the polling task, which was expected to finish by then. None: any recent shared answer will do.
+    poll_fresh_after: float | None = None
 
     # Engine conventions the hooks can rely on (generations/runs.py):
     # - task.attempt_key is set (a uuid hex) before submit(); send it as the vendor's idempotency key where one
@@ -290,6 +297,11 @@ class VendorAdapter:
 
     def poll(self, task: Task) -> PollResult:
         raise Unsupported(f"{self.label} cannot report on {task.operation}")
+
+    def poll_wait(self, task: Task) -> float:
+        """Batch vendors: seconds to wait before a shared answer about `task` can be had (calls are spaced per
+        account); the engine re-schedules the poll rather than sleep. 0: poll now."""
+        return 0.0
 
     def poll_many(self, tasks: list[Task]) -> dict[int, PollResult]:
         """Status for several tasks of this account. Default: one poll per task; batch vendors override."""

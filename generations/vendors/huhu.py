@@ -55,6 +55,7 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
     base_url_presets = BASE_URL_PRESETS  # generations/accounts.py offers these on the account page
     can_reconcile = True
     batch_polling = True
+    balance_before_submit = True  # 000: GET /metering/plan "Call this before generation requests"
     poll_interval = 5.0  # 001 §10 "Poll /task every 5-10 seconds (not faster)"; account.settings can change it
     capabilities = Capabilities({
         "try_on": OperationSpec("try_on", outputs_max=4, needs_garment=True, needs_model_image=True,
@@ -420,7 +421,10 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
                 else:
                     outputs.extend(p.parse_task_outputs(self._detail(state.get("project_id") or row.project_id,
                                                                      r.raw["sku_id"], r.vendor_id)))
-            return self._result("completed", "Generation completed", outputs, raw)
+            result = self._result("completed", "Generation completed", outputs, raw)
+            times = [row.status_time for row in rows if isinstance(row.status_time, (int, float))]
+            result.finished_at = max(times) / 1000 if times else None  # task_status_time is in ms (001 §5.21)
+            return result
         walked = [row.status for row in rows if row.status in p.RUNNING_TASK_STATUSES]
         status = min(walked, key=p.RUNNING_TASK_STATUSES.index) if walked else "Task submitted"
         return PollResult("running", vendor_status=status, raw=raw)

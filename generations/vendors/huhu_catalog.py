@@ -76,22 +76,45 @@ class HuhuResources:
         return p.parse_task_list({"skus": self.paged("/task", "skus", {"program_id": program_id})})
 
     def list_tasks_shared(self, program_id: str, *, fresh: bool = False) -> list[p.TaskRow]:
-        """GET /task for polling, at most once per 0.8 × poll interval per account and program across ALL worker
-        processes ("Poll gently", 000 Best Practices): the last answer is kept on a row that the poller locks, so
-        concurrent poll jobs share one call instead of each making their own. Reconciling never uses this."""
-        gap = self.poll_interval * 0.8
+        """GET /task for polling, shared by every worker process ("Poll gently", 000 Best Practices): the last
+        answer is kept on a row that the poller locks, so concurrent poll jobs share one call instead of each making
+        their own, and fresh calls for one account and program are at least `poll_min_gap_seconds` apart (default
+        the poll interval). self.poll_fresh_after (set by the engine: when the polling task was expected to be
+        done) says how recent the shared answer must be; without it any answer within the gap will do.
+        Reconciling never uses this."""
+        gap = self._poll_gap()
         if fresh or gap <= 0 or not (self.account.settings or {}).get("shared_poll", True):
             return self.list_tasks(program_id)
         with transaction.atomic():
             memo, _ = references().select_for_update().get_or_create(
-                account=self.account, kind="huhu_poll_memo", content_type=_ct("generations", "vendoraccount"),
-                object_id=self.account.pk, key=program_id[:80], defaults={"vendor_id": program_id, "raw": {}})
-            if time.time() - memo.raw.get("at", 0) < gap:
+                **self._memo_lookup(program_id), defaults={"vendor_id": program_id, "raw": {}})
+            at = memo.raw.get("at", 0)
+            # Fresh enough for this poll, or fetched less than a gap ago (by a poll racing ours): shared.
+            if time.time() - at < gap or (self.poll_fresh_after is not None and at >= self.poll_fresh_after):
                 return p.parse_task_list({"skus": memo.raw.get("skus") or []})
             skus = self.paged("/task", "skus", {"program_id": program_id})
             memo.raw = {"at": time.time(), "skus": skus}
             memo.save(update_fields=["raw"])
         return p.parse_task_list({"skus": skus})
+
+    def _poll_gap(self) -> float:
+        return float((self.account.settings or {}).get("poll_min_gap_seconds", self.poll_interval))
+
+    def _memo_lookup(self, program_id: str) -> dict:
+        return dict(account=self.account, kind="huhu_poll_memo", content_type=_ct("generations", "vendoraccount"),
+                    object_id=self.account.pk, key=program_id[:80])
+
+    def poll_wait(self, task) -> float:
+        """Seconds until GET /task may be called again for `task`'s program, when the last shared answer is older
+        than self.poll_fresh_after (0: poll now). The engine re-schedules the poll instead of sleeping."""
+        refs = self.task_refs(task) if task.operation == "try_on" else []
+        if not refs or self.poll_fresh_after is None:
+            return 0.0
+        memo = references().filter(**self._memo_lookup(refs[0].raw["program_id"])).first()
+        at = memo.raw.get("at", 0) if memo is not None else 0
+        if at >= self.poll_fresh_after:
+            return 0.0
+        return max(0.0, at + self._poll_gap() - time.time())
 
     # --- programs and projects ------------------------------------------------------------------------------------
     def program_id(self, program) -> str:
@@ -306,6 +329,9 @@ class HuhuResources:
         """001 §5.13 step 4: "poll GET /sku?project_id= until SKUs appear (typically 30-90 seconds)"."""
         deadline = time.monotonic() + self._sku_wait()
         interval = float((self.account.settings or {}).get("sku_poll_seconds", 3))
+        zip_ref = dict(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"), object_id=sku.pk)
+        while references().filter(**zip_ref, vendor_id="pending").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # another worker is still uploading the zip: no GET /sku until it is up (a DB read)
         while True:
             known = self.sku_ids(batch)
             self._adopt_skus([s for s in batch if s.pk not in known], project_id)

@@ -15,6 +15,7 @@ from generations import jobs
 from generations.models import Task, TaskStatus, WebhookEvent
 from generations.webhooks import NormalizedEvent, WebhookView, vendor_webhook_path
 from tests.factories import TaskFactory, VendorAccountFactory
+from tests.generations.test_engine_support import scripted  # noqa: F401 - fixture
 
 SECRET = "whsec-test-0123456789"
 BODY_MARKER = "PRIVATE-CUSTOMER-DATA-7731"
@@ -219,3 +220,45 @@ def test_a_webhook_for_a_finished_task_is_answered_200_and_changes_nothing():
     task.refresh_from_db()
     assert task.status == TaskStatus.REVIEW_SUBMITTED
     assert WebhookEvent.objects.get().processed_at is not None
+
+
+@pytest.mark.django_db
+def test_an_event_before_the_vendor_id_is_saved_is_kept_and_applied_once_when_it_is():
+    """RELIABILITY.md: a webhook that arrives before the submit transaction commits is kept and applied."""
+    from generations.webhooks import apply_pending
+
+    case = TestBaseWebhookSecurity()
+    account = case.make_account()
+    task = case.make_task(account)
+    Task.objects.filter(pk=task.pk).update(vendor_task_id="")  # the submit step has not saved it yet
+    body = json.dumps({"id": "evt-early", "type": "task.completed", "task_id": "vt-early", "status": "completed"})
+    assert case.deliver(account, body.encode()).status_code == 200
+    stored = WebhookEvent.objects.get()
+    assert stored.task is None and stored.processed_at is None
+
+    Task.objects.filter(pk=task.pk).update(vendor_task_id="vt-early")  # the engine records the submission
+    task.refresh_from_db()
+    assert apply_pending(task) is True
+    task.refresh_from_db()
+    stored.refresh_from_db()
+    assert task.status == TaskStatus.GENERATION_COMPLETED
+    assert stored.task_id == task.pk and stored.processed_at is not None
+    assert apply_pending(task) is False  # applied once
+
+
+@pytest.mark.django_db
+def test_the_engine_applies_an_early_event_when_it_records_the_submission(monkeypatch, scripted):
+    from generations import runs
+    from tests.generations.test_engine_support import scripted_task
+
+    monkeypatch.setattr(jobs, "queue_advance", lambda task_id, countdown=0: True)
+    task = scripted_task()
+    vendor_id = f"job-{task.pk}-1"  # what the scripted adapter's first submission returns
+    WebhookEvent.objects.create(account=task.account, vendor="hooktest", event_id="evt-1", event_type="task.running",
+                                payload={"studio_pending": {"vendor_task_id": vendor_id,
+                                                            "status": TaskStatus.GENERATION_IN_PROCESS}})
+    Task.objects.filter(pk=task.pk).update(next_run_at=None)
+    assert runs.advance(task.pk) == "submit"
+    task.refresh_from_db()
+    assert task.vendor_task_id == vendor_id and task.status == TaskStatus.GENERATION_IN_PROCESS
+    assert task.step == "poll" and WebhookEvent.objects.get().processed_at is not None

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from generations import runs
-from generations.models import AccountState, TaskStatus
+from generations.models import AccountState, TaskStatus, VendorAccount
 from tests.generations.vendors.test_huhu_support import (account, fake, generate_calls, huhu_account,  # noqa: F401
                                                          queued, run_until_settled, step, try_on_task)
 
@@ -89,11 +89,33 @@ def test_huhus_own_concurrency_limit_answers_429_and_the_task_waits(settings, qu
     server = start_fake(settings, latency=90, concurrent_requests=1)
     try:
         account = huhu_account(server)
+        # Huhu lowered the limit after our last balance check (which would have taught us concurrent_requests=1).
+        VendorAccount.objects.filter(pk=account.pk).update(balance_checked_at=timezone.now())
         first, second = try_on_task(account), try_on_task(account)
         step(first)
         step(second)
         assert second.step == "submit" and server.rejected_429 == 1 and generate_calls(server) == 2
         assert sum(server.paid.values()) == 1
+    finally:
+        server.stop()
+
+
+def test_the_balance_check_before_generating_learns_huhus_concurrency_limit(settings, queued):
+    """000: call GET /metering/plan before generation requests. Once per STUDIO_BALANCE_RECHECK_SECONDS per
+    account (not per task); its concurrent_requests becomes the account's limit, so no 429 is ever met."""
+    from tests.generations.vendors.test_huhu_support import count, start_fake
+
+    server = start_fake(settings, latency=90, concurrent_requests=1)
+    try:
+        account = huhu_account(server)
+        first, second = try_on_task(account), try_on_task(account)
+        step(first)
+        step(second)
+        account.refresh_from_db()
+        assert account.concurrency_limit == 1 and account.credit_balance is not None
+        assert second.step == "submit" and second.vendor_state.get("waiting") == "slot"
+        assert server.rejected_429 == 0 and generate_calls(server) == 1
+        assert count(server, "GET", r"/metering/plan$") == 1
     finally:
         server.stop()
 
