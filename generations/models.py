@@ -243,6 +243,14 @@ class Task(models.Model):
     def __str__(self):
         return f"Task {self.pk} · {self.sku} · {self.status}"
 
+    @property
+    def user_notes(self) -> list[str]:
+        """What an adapter wants the person to know about this task (ArtEmotion: "the garment image was
+        downscaled to fit the 10 MB limit"), kept with the submission in vendor_state."""
+        state = self.vendor_state or {}
+        notes = list(state.get("notes") or []) + list((state.get("submission") or {}).get("notes") or [])
+        return list(dict.fromkeys(str(n) for n in notes))  # once each, in order
+
 
 def output_upload_to(instance, filename):
     from catalog.models import _media_name

@@ -146,3 +146,11 @@ def test_an_approved_output_offers_edit_upscale_and_video_to_creatives_but_not_t
     assert link in html and f"parent={rejected.pk}" not in html
     client_html = login(client, studio, Role.CLIENT).get(reverse("task_card", args=[task.pk])).content.decode()
     assert "parent=" not in client_html
+
+
+def test_a_vendors_note_about_the_task_is_shown_on_its_card(client, studio):
+    note = "The garment image was downscaled from 13.0 MB to fit ArtEmotion's 10 MB limit."
+    task = make_task(studio, outputs=0, status=S.TASK_SUBMITTED,
+                     vendor_state={"submission": {"job_id": "j1", "notes": [note]}})
+    html = login(client, studio, Role.CREATIVE).get(reverse("task_card", args=[task.pk])).content.decode()
+    assert "downscaled from 13.0 MB" in html
