@@ -342,6 +342,7 @@ def archive_upload_to(instance, filename):
 
 
 class ImportStatus(models.TextChoices):
+    UPLOADING = "uploading", "Uploading"  # the browser is sending parts straight to S3 (catalog/s3_uploads.py)
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Importing"
     DONE = "done", "Imported"
@@ -369,6 +370,9 @@ class ZipImport(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Direct upload to S3 (catalog/s3_uploads.py): the multipart upload's id and the part size the browser was given.
+    upload_id = models.CharField(max_length=1024, blank=True)
+    upload_part_size = models.PositiveBigIntegerField(default=0)
 
     objects = ZipImportQuerySet.as_manager()
 

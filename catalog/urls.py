@@ -22,4 +22,7 @@ urlpatterns = [
     path("styles/<int:pk>/edit/", styles.style_edit, name="style_edit"),
     path("projects/<int:pk>/import/", imports.project_import, name="project_import"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("projects/<int:pk>/import/s3/start/", imports.s3_import_start, name="s3_import_start"),
+    path("imports/<int:pk>/s3/complete/", imports.s3_import_complete, name="s3_import_complete"),
+    path("imports/<int:pk>/s3/abort/", imports.s3_import_abort, name="s3_import_abort"),
 ]

@@ -348,17 +348,26 @@ def run_import(import_id: int) -> ZipImport | None:
     return ZipImport.objects.get(pk=import_id)
 
 
-def start_import(project: Project, uploaded, user=None) -> ZipImport:
-    """Keep the uploaded archive in our storage (streamed, never read into memory) and queue the media job.
-    An empty project shows "Creating" until the import ends, as Huhu's projects do."""
-    from . import jobs
+def archive_too_big(cap: int) -> str:
+    return f"The archive is larger than the {cap / 1024**3:.1f} GB limit. Nothing was imported."
 
+
+def start_import(project: Project, uploaded, user=None) -> ZipImport:
+    """Keep the uploaded archive in our storage (streamed, never read into memory) and queue the media job."""
     with transaction.atomic():
         job = ZipImport(project=project, original_name=display_name(getattr(uploaded, "name", "")),
                         size_bytes=getattr(uploaded, "size", 0) or 0, created_by=user)
         job.archive.save("archive.zip", uploaded, save=False)
         job.save()
-        if not project.skus.exists():
-            Project.objects.filter(pk=project.pk, status="Created").update(status="Creating")
-        transaction.on_commit(lambda: jobs.queue_import(job.pk))
+        queue_stored_import(job)
     return job
+
+
+def queue_stored_import(job: ZipImport) -> None:
+    """The archive is in our storage and the row is queued: queue the media job once the transaction commits.
+    An empty project shows "Creating" until the import ends, as Huhu's projects do."""
+    from . import jobs
+
+    if not job.project.skus.exists():
+        Project.objects.filter(pk=job.project_id, status="Created").update(status="Creating")
+    transaction.on_commit(lambda: jobs.queue_import(job.pk))

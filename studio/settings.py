@@ -158,6 +158,8 @@ if S3_BUCKET:
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Zip imports go from the browser straight to the bucket (catalog/s3_uploads.py); needs the bucket's CORS (README).
+STUDIO_S3_DIRECT_UPLOAD = env.bool("STUDIO_S3_DIRECT_UPLOAD", default=bool(S3_BUCKET))
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

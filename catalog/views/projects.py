@@ -8,6 +8,7 @@ from generations.models import Task, TaskOutput
 from studio import roles
 from studio.tenancy import member_required
 
+from .. import s3_uploads
 from ..forms import SKUForm, SKURenameForm
 from ..models import SKU, GarmentImage, Project
 from ..pagination import paginate
@@ -47,7 +48,7 @@ def _context(request, project: Project, form: SKUForm | None = None) -> dict:
     page = paginate(request, sku_grid(project))
     attach_covers(page, GarmentImage._meta.get_field("image"))
     return {"project": project, "program": project.program, "page": page, "skus": page.object_list,
-            "form": form or SKUForm(project=project), **permissions(request)}
+            "form": form or SKUForm(project=project), "direct_upload": s3_uploads.enabled(), **permissions(request)}
 
 
 @require_GET

@@ -19,6 +19,9 @@ OBJECT_ROUTES = {
     "style_edit": lambda w: {"pk": w.style.pk},
     "project_import": lambda w: {"pk": w.project.pk},
     "import_detail": lambda w: {"pk": w.zip_import.pk},
+    "s3_import_start": lambda w: {"pk": w.project.pk},
+    "s3_import_complete": lambda w: {"pk": w.zip_import.pk},
+    "s3_import_abort": lambda w: {"pk": w.zip_import.pk},
 }
 TEAM_ROUTES: set[str] = set()
 PUBLIC_ROUTES: set[str] = set()
