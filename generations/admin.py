@@ -17,6 +17,7 @@ from .models import (
     Batch,
     Comparison,
     CreditEntry,
+    HuhuImageRequest,
     OutputKind,
     ReviewEvent,
     Task,
@@ -272,4 +273,21 @@ class VendorReferenceAdmin(ReadOnlyOnceSavedMixin, admin.ModelAdmin):
     list_select_related = ["account", "content_type"]
     autocomplete_fields = ["account"]
     readonly_fields = ["raw", "created_at"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(HuhuImageRequest)
+class HuhuImageRequestAdmin(admin.ModelAdmin):
+    """Faces / model images / poses started from the model pages. What Huhu gave us (request id, results, what was
+    saved) and the statuses the worker job moves are read-only."""
+
+    list_display = ["id", "kind", "program", "team", "account", "status", "num_images", "request_id", "save_status",
+                    "created_by", "created_at"]
+    list_filter = ["kind", "status", "save_status", "team"]
+    search_fields = ["=id", "request_id", "prompt", "program__name"]
+    list_select_related = ["program", "team", "account", "created_by"]
+    autocomplete_fields = ["team", "account", "program", "fashion_model", "reference_image"]
+    readonly_fields = ["form_token", "request_id", "reference_id", "status", "message", "results", "save_status",
+                       "save_message", "saved", "created_by", "created_at", "updated_at", "submitted_at",
+                       "finished_at"]
     date_hierarchy = "created_at"

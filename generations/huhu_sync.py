@@ -12,10 +12,13 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from catalog import images, uploads
-from catalog.models import CropType, FashionModel, ModelImage, ModelSize, ModelType, Pose, Program, PromptType, ViewType
+from catalog.models import (CropType, FashionModel, ModelImage, ModelSize, ModelType, Pose, Program, PromptType,
+                            ViewType, _media_name, thumbnail_upload_to)
 
 from .models import CreditEntry, CreditKind, VendorAccount
 from .vendors import http
@@ -216,18 +219,50 @@ def wait_for_images(account: VendorAccount, request_id: str, *, timeout: float =
     deadline = time.monotonic() + timeout
     try:
         while True:
-            body = adapter.client.get("/model/image", params={"request_id": request_id})
-            state = p.job_state(body.get("status"))
-            if state == "failed":
-                raise GenerationFailed(f"Huhu reports {body.get('status')} for request {request_id}")
-            results = p.parse_generated_images(body)
-            if state == "completed" and results:
-                return [GeneratedImage(r.result_id, r.url) for r in results]
+            results = _poll(adapter, request_id)
+            if results is not None:
+                return results
             if time.monotonic() + interval > deadline:
                 raise Unavailable(f"Huhu request {request_id} did not finish within {timeout:.0f} s")
             time.sleep(interval)
     finally:
         adapter.close()
+
+
+def poll_images(account: VendorAccount, request_id: str) -> list[GeneratedImage] | None:
+    """One GET /model/image?request_id= (001 §5.16): the images once "Generation Completed", None while Huhu is
+    still working, GenerationFailed for "Generation Failed". For jobs that re-queue themselves instead of sleeping;
+    a completed request answers again with freshly signed URLs."""
+    adapter = adapter_for(account)
+    try:
+        return _poll(adapter, request_id)
+    finally:
+        adapter.close()
+
+
+def _poll(adapter: HuhuAdapter, request_id: str) -> list[GeneratedImage] | None:
+    body = adapter.client.get("/model/image", params={"request_id": request_id})
+    state = p.job_state(body.get("status"))
+    if state == "failed":
+        raise GenerationFailed(f"Huhu reports {body.get('status')} for request {request_id}")
+    results = p.parse_generated_images(body)
+    if state == "completed" and results:
+        return [GeneratedImage(r.result_id, r.url) for r in results]
+    return None
+
+
+def store_candidate(result: GeneratedImage) -> dict:
+    """Our copy of one generated image and its thumbnail, made as soon as Huhu has it: the signed URL expires, and
+    pages show only our storage. Returns the candidate as a HuhuImageRequest keeps it in `results`."""
+    data = http.fetch_public(result.url).data
+    try:
+        checked, thumbnail = images.check_and_thumbnail(data)
+    except images.RejectedImage as exc:
+        raise ValidationFailed(f"Huhu's image {exc}") from None
+    file = default_storage.save(_media_name("huhu", f"candidate.{checked.extension}"), ContentFile(data))
+    thumb = default_storage.save(thumbnail_upload_to(None, "thumb.webp"), ContentFile(thumbnail))
+    return {"model_image_id": result.model_image_id, "url": result.url, "file": file, "thumbnail": thumb,
+            "width": checked.width, "height": checked.height}
 
 
 def save_to_model(account: VendorAccount, model: FashionModel, result: GeneratedImage) -> ModelImage:
@@ -246,6 +281,30 @@ def save_to_model(account: VendorAccount, model: FashionModel, result: Generated
     save_ref(account, image, "huhu_model_image", str(body.get("image_id") or result.model_image_id),
              raw={"model_id": model_id, "source": result.model_image_id})
     return image
+
+
+def gallery_image_id(account: VendorAccount, image: ModelImage) -> str:
+    """The Huhu gallery id of one of our model images, for reference_image (POST /model/pose takes only a "Model
+    image ID from gallery", 001 §5.20). Imported and saved images already have it; any other is uploaded once to its
+    model's Huhu gallery (POST /model/image upload mode with file_data, §5.15 Mode 2; no credits)."""
+    found = ref(account, image, "huhu_model_image")
+    if found:
+        return found.vendor_id
+    with image.image.open("rb") as fh:
+        data = fh.read()
+    adapter = adapter_for(account)
+    try:
+        program_id = adapter.program_id(image.fashion_model.program)
+        model_id = _huhu_model_id(adapter, image.fashion_model, program_id)
+        style_id = _style_id(adapter, image.fashion_model)
+        body = adapter.client.post("/model/image", json={"model_id": model_id, "style_id": style_id,
+                                                         "file_data": p.b64(data), "program_id": program_id})
+    finally:
+        adapter.close()
+    if not body.get("image_id"):
+        raise Unavailable("Huhu accepted the upload without returning an image_id")
+    return save_ref(account, image, "huhu_model_image", str(body["image_id"]),
+                    raw={"model_id": model_id, "style_id": style_id}).vendor_id
 
 
 def _huhu_model_id(adapter: HuhuAdapter, model: FashionModel, program_id: str) -> str:

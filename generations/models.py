@@ -423,3 +423,76 @@ class VendorReference(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.vendor_id}"
+
+
+class HuhuImageKind(models.TextChoices):
+    FACE = "face", "Faces"  # POST /model/face (001 §5.14)
+    MODEL_IMAGE = "model_image", "Model images"  # POST /model/image, prompt mode (001 §5.15 Mode 1)
+    POSE = "pose", "Poses"  # POST /model/pose (001 §5.20)
+
+
+class HuhuRequestStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Generating"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class HuhuSaveStatus(models.TextChoices):
+    NONE = "", "—"
+    SAVING = "saving", "Saving"
+    SAVED = "saved", "Saved"
+    FAILED = "failed", "Failed"
+
+
+class HuhuImageRequest(models.Model):
+    """One Huhu face / model-image / pose generation started from the model pages, polled with
+    GET /model/image?request_id= (001 §5.16). `request_id` is recorded the moment Huhu answers the submission, so a
+    re-run job polls instead of paying again. `results` holds each candidate: Huhu's image id and signed URL (kept for
+    "save to model", never shown) and our own copy in storage (`file`, `thumbnail`), which is what pages show.
+    `saved` lists what was saved to a model: [{"model_image_id", "fashion_model_id", "image_id"}]."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="huhu_image_requests")
+    account = models.ForeignKey(VendorAccount, on_delete=models.PROTECT, related_name="huhu_image_requests")
+    program = models.ForeignKey("catalog.Program", on_delete=models.CASCADE, related_name="huhu_image_requests")
+    fashion_model = models.ForeignKey(FashionModel, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", help_text="The model the request was started from")
+    kind = models.CharField(max_length=20, choices=HuhuImageKind.choices)
+    mode = models.CharField(max_length=10, blank=True, help_text="Faces: variety or fidelity")
+    prompt = models.TextField()
+    reference_image = models.ForeignKey(ModelImage, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    reference_id = models.CharField(max_length=500, blank=True,
+                                    help_text="What was sent as reference_image: the Huhu gallery image id")
+    num_images = models.PositiveSmallIntegerField(default=1)
+    form_token = models.CharField(max_length=64, unique=True,
+                                  help_text="A double click or a second tab lands on the same request")
+    request_id = models.CharField(max_length=200, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=HuhuRequestStatus.choices, default=HuhuRequestStatus.QUEUED)
+    message = models.TextField(blank=True)
+    results = models.JSONField(default=list, blank=True)
+    save_status = models.CharField(max_length=10, choices=HuhuSaveStatus.choices, blank=True)
+    save_message = models.TextField(blank=True)
+    saved = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["program", "team", "-created_at"], name="huhu_request_program_recent")]
+
+    def __str__(self):
+        return f"Huhu {self.get_kind_display().lower()} request {self.pk}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (HuhuRequestStatus.QUEUED, HuhuRequestStatus.RUNNING)
+
+    @property
+    def polling(self) -> bool:
+        return self.running or self.save_status == HuhuSaveStatus.SAVING

@@ -4,6 +4,7 @@ from .views import accounts, huhu, client, export, generate, outputs, progress, 
 from .views import bulk, comparisons
 from .views import vendor_panels
 from .views import moderation
+from .views import huhu_models
 
 urlpatterns = [
     # Generate (roles.GENERATE)
@@ -69,4 +70,12 @@ urlpatterns = [
     path("programs/<int:pk>/huhu/import-models/", huhu.huhu_import_models, name="huhu_import_models"),
     path("programs/<int:pk>/huhu/sync-poses/", huhu.huhu_sync_poses, name="huhu_sync_poses"),
     path("accounts/<int:pk>/sync-credits/", huhu.account_sync_credits, name="account_sync_credits"),
+    # Huhu faces / model images / poses for the model gallery (create and save: roles.EDIT; the request page polls)
+    path("programs/<int:pk>/huhu/generate-models/", huhu_models.huhu_model_generate, name="huhu_model_generate"),
+    path("huhu/model-requests/<int:pk>/", huhu_models.huhu_model_request, name="huhu_model_request"),
+    path("huhu/model-requests/<int:pk>/save/", huhu_models.huhu_model_request_save, name="huhu_model_request_save"),
+    path("huhu/model-requests/<int:pk>/check/", huhu_models.huhu_model_request_resume,
+         name="huhu_model_request_resume"),
+    path("huhu/model-requests/<int:pk>/candidates/<int:index>/", huhu_models.huhu_model_candidate,
+         name="huhu_model_candidate"),
 ]

@@ -73,7 +73,8 @@ def _detail_context(request, fashion_model, form=None) -> dict:
     return {"fashion_model": fashion_model, "program": fashion_model.program,
             "images": fashion_model.images.select_related("style"),
             "form": form or ModelImageForm(program=fashion_model.program),
-            "max_bytes": settings.STUDIO_MAX_IMAGE_BYTES, **permissions(request)}
+            "max_bytes": settings.STUDIO_MAX_IMAGE_BYTES, "huhu_account": huhu_account(request),
+            **permissions(request)}
 
 
 @require_GET

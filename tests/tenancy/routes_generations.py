@@ -49,6 +49,11 @@ OBJECT_ROUTES: dict = {
     "moderation_lane": lambda w: {"pk": w.project.pk},
     "moderation_release": lambda w: {"pk": w.output.pk},
     "moderation_discard": lambda w: {"pk": w.output.pk},
+    "huhu_model_generate": lambda w: {"pk": w.program.pk},
+    "huhu_model_request": lambda w: {"pk": _huhu_request(w).pk},
+    "huhu_model_request_save": lambda w: {"pk": _huhu_request(w).pk},
+    "huhu_model_request_resume": lambda w: {"pk": _huhu_request(w).pk},
+    "huhu_model_candidate": lambda w: {"pk": _huhu_request(w).pk, "index": 0},
 }
 TEAM_ROUTES: set[str] = {"account_list", "account_create"}
 PUBLIC_ROUTES: set[str] = {"vendor_webhook"}  # signed per vendor; tests/generations/test_webhook_base.py
@@ -61,3 +66,20 @@ def _comparison(w):
     comparison = Comparison.objects.create(project=w.project, label=f"{w.task.prompt} comparison", winner=w.task)
     Batch.objects.filter(pk=w.batch.pk).update(comparison=comparison)
     return comparison
+
+
+def _huhu_request(w):
+    """Team A's finished Huhu face request with one candidate in storage, saved once to its model."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from generations.models import HuhuImageRequest
+    from tests.factories import image_bytes
+
+    name = default_storage.save("huhu/tenancy.png", ContentFile(image_bytes()))
+    return HuhuImageRequest.objects.create(
+        team=w.team_a, account=w.account, program=w.program, fashion_model=w.fashion_model, kind="face",
+        prompt=w.task.prompt, form_token=f"{w.task.prompt}-huhu", request_id="req-tenancy", status="completed",
+        message=w.task.prompt, results=[{"model_image_id": "x.png", "url": "https://s3.example/x.png", "file": name,
+                                         "thumbnail": name, "width": 64, "height": 96}],
+        saved=[{"model_image_id": "x.png", "fashion_model_id": w.fashion_model.pk, "image_id": w.model_image.pk}])
