@@ -253,3 +253,25 @@ def _delete(target: dict) -> None:
         _client().delete_object(**target)
     except STORAGE_ERRORS:
         log.warning("could not delete %s", target["Key"], exc_info=True)
+
+
+# --- abandoned uploads ---------------------------------------------------------------------------------------------
+ABANDON_GRACE_SECONDS = 600
+
+
+def expire_abandoned(now=None) -> int:
+    """Uploads whose part URLs have expired can never complete (the tab was closed, the laptop slept): abort them
+    at S3 and say so on their import page, instead of leaving them "uploading" for good. Run by the sweeper.
+    Returns how many were ended."""
+    uploading = ZipImport.objects.filter(status=ImportStatus.UPLOADING)
+    if not uploading.exists():
+        return 0
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=_storage().querystring_expire + ABANDON_GRACE_SECONDS)
+    ended = 0
+    for job in uploading.filter(created_at__lt=cutoff):
+        abort(job, "the browser stopped sending parts before the upload links expired")
+        ended += 1
+    return ended

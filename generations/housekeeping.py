@@ -46,7 +46,18 @@ def sweep(now=None) -> dict:
                           .values_list("account_id", flat=True)):
         with transaction.atomic():
             queued += len(limits.wake_waiting(account_id))
-    return {"requeued": queued, "resumed_accounts": resumed}
+    return {"requeued": queued, "resumed_accounts": resumed, "abandoned_uploads": _expire_abandoned_uploads(now)}
+
+
+def _expire_abandoned_uploads(now) -> int:
+    """Direct-to-S3 zip uploads the browser abandoned (catalog.s3_uploads); nothing to do without S3 storage."""
+    from catalog import s3_uploads
+
+    try:
+        return s3_uploads.expire_abandoned(now) if s3_uploads.enabled() else 0
+    except Exception:  # noqa: BLE001 - storage trouble must not stop the sweep of paid work
+        logger.warning("could not expire abandoned uploads", exc_info=True)
+        return 0
 
 
 def refresh_balance(account: VendorAccount, adapter, now=None) -> None:

@@ -332,6 +332,26 @@ def test_abort_drops_the_parts_and_the_import_page_says_why(s3, creative, queued
     assert queued == [] and ZipImport.objects.get().status == ImportStatus.FAILED
 
 
+def test_the_sweeper_ends_an_upload_the_browser_abandoned_once_its_links_have_expired(s3, creative):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations.housekeeping import sweep
+
+    data = small_archive()
+    started = start(creative, data=data).json()
+    put_parts(started, data)  # then the tab is closed: complete never comes
+    assert sweep()["abandoned_uploads"] == 0  # its links still work: it may yet complete
+    expired = timezone.now() + timedelta(seconds=3600 + s3_uploads.ABANDON_GRACE_SECONDS + 1)
+
+    assert sweep(now=expired)["abandoned_uploads"] == 1
+
+    job = ZipImport.objects.get(pk=started["import"])
+    assert job.status == ImportStatus.FAILED and "stopped sending parts" in job.message
+    assert not uploads_in_progress(s3)  # the parts S3 kept are dropped
+
+
 def test_abort_after_complete_changes_nothing(s3, creative, queued, django_capture_on_commit_callbacks):
     data = small_archive()
     started = start(creative, data=data).json()
