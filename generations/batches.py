@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from catalog.models import SKU, Project
 
-from . import jobs, lifecycle
+from . import lifecycle, limits
 from .budget import ZERO, check_budget, committed_credits, spend_by_vendor  # noqa: F401 (the budget API)
 from .launch import LaunchError, launch_generation
 from .models import Batch, BatchState, Comparison, Task, TaskStatus
@@ -101,11 +101,9 @@ def pause(batch: Batch) -> bool:
 def resume(batch: Batch) -> bool:
     if not _set_state(batch, BatchState.RUNNING, {BatchState.PAUSED}):
         return False
-    now = timezone.now()
-    waiting = list(unsubmitted(batch).values_list("pk", flat=True))
-    Task.objects.filter(pk__in=waiting).update(next_run_at=now)
-    for pk in waiting:
-        jobs.queue_advance_on_commit(pk)
+    waiting = list(unsubmitted(batch).order_by("created_at", "pk").values_list("account_id", "pk"))
+    for account_id in {account for account, _ in waiting}:
+        limits.admit(account_id, [pk for account, pk in waiting if account == account_id])
     return True
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog.models import SKU
 
-from . import jobs
+from . import limits
 from .budget import OverBudget, check_budget
 from .lifecycle import rollup_sku
 from .models import AccountState, Batch, CreditEntry, CreditKind, Operation, Task
@@ -135,6 +135,7 @@ def launch_generation(*, user, team, skus, account, operation, model_image=None,
                                              label=_label(operation, skus))
         except IntegrityError:
             return _same_team_batch(Batch.objects.get(form_token=form_token), team)
+        created = []
         for sku in skus:
             task = Task.objects.create(
                 team=team, sku=sku, batch=batch, account=account, operation=operation, model_image=model_image,
@@ -144,7 +145,8 @@ def launch_generation(*, user, team, skus, account, operation, model_image=None,
             CreditEntry.objects.create(team=team, account=account, task=task, kind=CreditKind.ESTIMATE,
                                        credits=estimate, operation=operation, note=f"batch {batch.pk}")
             rollup_sku(sku.pk)
-            jobs.queue_advance_on_commit(task.pk)
+            created.append(task.pk)
+        limits.admit(account.pk, created)  # queued for the free slots, parked for the rest
     return batch
 
 

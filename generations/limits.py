@@ -106,6 +106,21 @@ def _waiting(account_id: int):
                                 needs_attention=False).exclude(batch__state__in=("paused", "cancelled")))
 
 
+def admit(account_id: int, task_ids: list[int]) -> list[int]:
+    """First runs of tasks that want a slot (a launch, a resumed batch): park them all, then wake as many of the
+    account's oldest waiting tasks as there are free slots. A launch of hundreds thus puts about `limit` messages on
+    the broker, not hundreds of jobs that would each only find out that they must wait — on two cores those crowd out
+    the polls that free the slots. Call inside the launching transaction (the wake-ups are queued on commit).
+    Returns the ids woken."""
+    if task_ids:
+        park = {"next_run_at": timezone.now() + timedelta(seconds=PARK_SECONDS), "lease_until": None}
+        unstarted = Task.objects.filter(pk__in=task_ids, step="submit", attempt_started_at__isnull=True)
+        unstarted.filter(vendor_state={}).update(vendor_state={"waiting": WAITING}, **park)
+        for task in unstarted.exclude(vendor_state={}).only("pk", "vendor_state"):  # keep what the row knows
+            Task.objects.filter(pk=task.pk).update(vendor_state={**task.vendor_state, "waiting": WAITING}, **park)
+    return wake_waiting(account_id)
+
+
 def wake_waiting(account_id: int) -> list[int]:
     """A slot may have freed: make as many of the oldest parked tasks due now as there are free slots, and queue
     them (after the surrounding transaction commits). Tasks already on their way (woken within WAKE_GRACE, or

@@ -16,6 +16,7 @@ from .models import Task
 
 _DURATIONS: dict[int, tuple[float, float | None]] = {}
 DURATION_TTL, DUE_MARGIN, LATE_RETRY_SHARE = 2.0, 0.05, 0.3
+GATHER_OF_DURATION, GATHER_OF_INTERVAL = 0.1, 1.0  # how long a poll may wait for jobs due just after its own
 RECENT = 15
 
 
@@ -42,7 +43,10 @@ def delay(adapter, task: Task) -> float:
     if took is None or started is None:
         return interval
     until = started + took + DUE_MARGIN - time.time()
-    return min(interval, until) if until > 0.01 else max(0.05, interval * LATE_RETRY_SHARE)
+    # Not capped at the interval: polling a job every interval before it can be done costs calls and finds nothing
+    # new, and with a batch vendor every call reports on all the account's jobs, so one that finishes early is seen
+    # by the poll of whichever job is due next.
+    return until if until > 0.01 else max(0.05, interval * LATE_RETRY_SHARE)
 
 
 def took(task: Task, result) -> dict:
@@ -50,3 +54,25 @@ def took(task: Task, result) -> dict:
     started = started_at(task)
     seconds = (result.finished_at or time.time()) - started if started is not None else 0
     return {"took": round(seconds, 3)} if 0 < seconds < 6 * 3600 else {}
+
+
+def gather_wait(adapter, task: Task) -> float:
+    """Seconds to hold a batch poll (one call reports on every job of the account) so that it also catches the jobs
+    expected to finish just after this one: a little of a slot's time instead of a second call a poll gap later, and
+    the slots freed together are refilled together, so the next round again finishes close together. The hold ends
+    at most a window after this job's own expected finish, however often it is asked."""
+    took, started = typical_duration(task.account_id), started_at(task)
+    if took is None or started is None:
+        return 0.0
+    own = started + took
+    window = min(took * GATHER_OF_DURATION, adapter.poll_interval * GATHER_OF_INTERVAL)
+    others = Task.objects.filter(account_id=task.account_id, step="poll", needs_attention=False).exclude(pk=task.pk)
+    latest = own
+    for submitted, attempted in others.values_list("submitted_at", "attempt_started_at"):
+        begun = submitted or attempted
+        if begun is not None and own < begun.timestamp() + took <= own + window:
+            latest = max(latest, begun.timestamp() + took)
+    if latest == own:  # nobody to wait for
+        return 0.0
+    wait = latest + DUE_MARGIN - time.time()
+    return wait if wait > 0.01 else 0.0

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import time
 import uuid
 from datetime import timedelta
@@ -48,6 +49,7 @@ DONE, HOLD = "done", "hold"
 EARLY_TOLERANCE = timedelta(seconds=1)  # a countdown job may arrive a little before next_run_at
 ACCOUNT_WAIT_SECONDS = 60.0  # paused/disabled accounts: the sweeper wakes their tasks when they are active again
 BATCH_SIZE = 50
+INLINE_STARTS = 1  # woken tasks a poll job starts itself; the rest run as their own jobs, in parallel
 _GENERATING = (S.TASK_SUBMITTED, S.GENERATION_STARTED, S.GENERATION_IN_PROCESS)
 
 
@@ -271,33 +273,39 @@ class StepRun:
         self.adapter.poll_fresh_after = self.task.next_run_at.timestamp() if self.task.next_run_at else None
         if (wait := self.adapter.poll_wait(self.task)) > 0.01:  # the last call for the account was just now
             return self.finish("poll", wait, attempts=0)
-        companions = claim_companions(self.task)
-        try:
-            results = self.adapter.poll_many([self.task, *(run.task for run in companions)])
-        except VendorError as exc:
-            for run in companions:
-                run.guarded(run.on_error, exc)
-            raise
-        # Finished jobs first: they leave the in-flight step (their slots free), the waiting tasks are woken once and
-        # those nobody else has started yet are started right here (every process may be busy); then the running
-        # jobs are recorded, and last the outputs are downloaded.
+        if (wait := poll_timing.gather_wait(self.adapter, self.task)) > 0:  # jobs due a moment later ride along
+            return self.finish("poll", wait, attempts=0)
+        # One call reports on every polling task of the account. Only the ones it shows finished, and the ones due
+        # now anyway, are claimed and moved on here; the others keep their own scheduled poll (re-scheduling them
+        # all after every call would cost a write and a broker message per running task per call).
+        others = polling_companions(self.task)
+        results = self.adapter.poll_many([self.task, *others])  # an error is this task's: the others poll on their own
+        due = timezone.now() + EARLY_TOLERANCE
+        companions = claim_polling([t.pk for t in others if (r := results.get(t.pk)) is not None and (
+            r.state in ("completed", "failed") or (t.next_run_at is not None and t.next_run_at <= due))])
+        # Finished jobs first: they leave the in-flight step (their slots free) and the waiting tasks are woken once
+        # (a job each, queued at once: idle processes start them in parallel; this one starts the first itself in
+        # case every process is busy). Then the running jobs are recorded. Last the outputs: this job copies the
+        # first task's, the others are handed to the queue, so a wave of ten is not copied one after the other.
         runs = [*companions, self]
         done = [r for r in runs if (res := results.get(r.task.pk)) and res.state in ("completed", "failed")]
         collects = []
         try:
             for run in done:
                 run.guarded(run.apply_poll, results.get(run.task.pk), collects, release=False)
-            for pk in limits.wake_waiting(self.account.pk) if collects else ():
+            for pk in (limits.wake_waiting(self.account.pk) if collects else [])[:INLINE_STARTS]:
                 try:
-                    advance(pk)  # its own StepRun records its outcome; a woken job queued meanwhile is a no-op
+                    advance(pk)  # its own StepRun records its outcome; the queued wake-up job is then a no-op
                 except Exception:  # noqa: BLE001 - not this task's failure: the queued wake-up job runs it instead
                     logger.exception("task %s: could not start woken task %s here", self.task.pk, pk)
             for run in runs:
                 if run not in done:
                     run.guarded(run.apply_poll, results.get(run.task.pk), collects, release=False)
         finally:
-            for run, remotes in collects:
-                run.guarded(run.collect, remotes)
+            for index, (run, remotes) in enumerate(collects):
+                # Bytes the vendor handed over inline are not kept in the row: those are stored right here.
+                inline = any(r.data is not None or not r.url for r in remotes)
+                run.guarded(run.collect, remotes) if index == 0 or inline else run.guarded(run.hand_off)
 
     def apply_poll(self, result: PollResult | None, collects: list | None = None) -> None:
         if result is None or result.state in ("pending", "running"):
@@ -329,6 +337,10 @@ class StepRun:
             advance_task(self.task, target)
 
     # --- collect ------------------------------------------------------------------------------------------------
+    def hand_off(self) -> None:
+        """Leave the copying of this task's outputs to its own job (step collect, due now), run by any free process."""
+        self.finish("collect", 0, attempts=0)
+
     def step_collect(self) -> None:
         saved = self.task.vendor_state.get("outputs") or []
         if not saved or any(o.get("inline") or not o.get("url") for o in saved):
@@ -415,15 +427,22 @@ class StepRun:
         self.finish(HOLD, None, needs_attention=True, error_message=message[:2000])
 
 
-def claim_companions(task: Task) -> list[StepRun]:
-    """Other polling tasks of the account, claimed so one batched call (Huhu GET /task) reports on all of them."""
+def polling_companions(task: Task) -> list[Task]:
+    """The account's other polling tasks (read, not claimed), soonest due first: one batched call (Huhu GET /task)
+    reports on all of them."""
+    return list(Task.objects.filter(account_id=task.account_id, step="poll", needs_attention=False)
+                .exclude(pk=task.pk).select_related("account", "sku").order_by("next_run_at")[:BATCH_SIZE - 1])
+
+
+def claim_polling(ids: list[int]) -> list[StepRun]:
+    """Claim the free ones of these polling tasks at once (one UPDATE, one SELECT). The lease carries random
+    microseconds, so the rows this claim won are told apart from a concurrent claim's by their lease value."""
+    if not ids:
+        return []
     now = timezone.now()
-    ids = (Task.objects.filter(account_id=task.account_id, step="poll", needs_attention=False)
-           .exclude(pk=task.pk).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-           .order_by("next_run_at").values_list("pk", flat=True)[:BATCH_SIZE - 1])
-    runs = []
-    for pk in ids:
-        lease = _claim(pk, now, require_due=False)
-        if lease is not None:
-            runs.append(StepRun(Task.objects.select_related("account", "sku").get(pk=pk), lease))
-    return runs
+    lease = now + timedelta(seconds=settings.STUDIO_LEASE_SECONDS, microseconds=random.randrange(1, 1_000_000))
+    (Task.objects.filter(pk__in=ids, step="poll", needs_attention=False)
+     .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+     .update(lease_until=lease, attempts=F("attempts") + 1))
+    return [StepRun(task, lease) for task in
+            Task.objects.filter(pk__in=ids, lease_until=lease).select_related("account", "sku").order_by("pk")]

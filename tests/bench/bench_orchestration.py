@@ -8,8 +8,8 @@ sample of tasks one at a time the way the vendor's examples do (submit, poll GET
 and its per-task time is scaled to the same number of tasks.
 
 Database and broker: DATABASE_URL (PostgreSQL: a fresh `bench_orchestration` database is created on that server)
-and CELERY_BROKER_URL (Redis: that db is flushed) when set; otherwise SQLite and the filesystem broker in a temporary
-folder. Knobs: BENCH_TASKS (200), BENCH_LATENCY (2.0 s), BENCH_POLL (engine poll interval, 0.5 s),
+and CELERY_BROKER_URL (Redis: that db is flushed) when set, else PostgreSQL and Redis (db 14) on 127.0.0.1 when they
+listen there; otherwise SQLite and the filesystem broker in a temporary folder. Knobs: BENCH_TASKS (200), BENCH_LATENCY (9.0 s), BENCH_POLL (engine and naive poll interval, 0.5 s),
 BENCH_WORKER_CONCURRENCY (4 per worker), BENCH_NAIVE_SAMPLE (5). Last line: one JSON object.
 Targets: utilization ≥ 0.90, zero limit violations, ≤ 3 vendor calls per task.
 """
@@ -31,15 +31,34 @@ sys.path.insert(0, str(ROOT))
 
 TASKS = int(os.environ.get("BENCH_TASKS", 200))
 LIMIT = 10
-LATENCY = float(os.environ.get("BENCH_LATENCY", 2.0))
+# Huhu's own timing, compressed tenfold so the run takes minutes: a try-on "typically completes in ~90 seconds"
+# (001 POST /task/generate) and the documents ask to "poll /task every 5-10 seconds, not faster" (000 Best
+# Practices) -> a 9 s generation and a 0.5 s poll interval. Compressing only the latency (say to 2 s with a 0.5 s
+# poll) would make the poll interval a quarter of a generation instead of an eighteenth; BENCH_LATENCY=2 runs it.
+LATENCY = float(os.environ.get("BENCH_LATENCY", 9.0))
 POLL = float(os.environ.get("BENCH_POLL", 0.5))
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", 4))
 NAIVE_SAMPLE = int(os.environ.get("BENCH_NAIVE_SAMPLE", 5))
-NAIVE_POLL = 5.0  # 000 "Poll gently — Check /task every 5-10 seconds"
+NAIVE_POLL = POLL  # 000 "Poll gently — Check /task every 5-10 seconds", compressed like the latency
 UNPAID_UPLOADS = ("/project/upload", "/project/complete_multipart_upload")
 
 
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def configure_environment(tmp: Path, fake_origin: str) -> None:
+    # Production's stack when this machine runs it (PostgreSQL, Redis), as the studio is deployed: kombu's
+    # filesystem transport is for the single-worker `make run`, and two workers polling one folder can read a
+    # message file before its writer has filled it (the worker then stops on a JSON error).
+    if not os.environ.get("DATABASE_URL") and _listening(5432):
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
+    if not os.environ.get("CELERY_BROKER_URL") and _listening(6379):
+        os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14"
     database = os.environ.get("DATABASE_URL", "")
     if database.startswith("postgres"):
         import psycopg
@@ -111,14 +130,16 @@ def stop_workers(procs) -> None:
 
 
 def run_engine(fake, tasks) -> dict:
-    from generations import jobs, runs
+    from django.db import transaction
+
+    from generations import limits, runs
     from generations.models import Task
 
     ids = [t.pk for t in tasks]
     started = time.monotonic()
     fake.launched_at = time.time()
-    for pk in ids:
-        jobs.queue_advance(pk)
+    with transaction.atomic():  # what launch_generation does once its tasks exist
+        limits.admit(tasks[0].account_id, ids)
     last_sweep, deadline = started, started + 900
     while time.monotonic() < deadline:
         steps = list(Task.objects.filter(pk__in=ids).values_list("step", flat=True))

@@ -136,3 +136,37 @@ def test_a_task_of_a_cancelled_batch_is_never_submitted(scripted):
 
     assert scripted.submits == []
     assert task.status == TaskStatus.GENERATION_FAILED and task.step == "done"
+
+
+@pytest.mark.django_db
+def test_a_launch_queues_only_as_many_first_runs_as_there_are_free_slots(scripted, queued, django_capture_on_commit_callbacks):
+    first = scripted_task()
+    first.account.concurrency_limit = 3
+    first.account.save()
+    tasks = [first] + [scripted_task(account=first.account) for _ in range(7)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        woken = limits.admit(first.account_id, [t.pk for t in tasks])
+
+    assert woken == [t.pk for t in tasks[:3]]  # the oldest, one per free slot
+    assert sorted(pk for pk, _ in queued) == sorted(woken)  # no broker message for the seven that must wait
+    parked = Task.objects.filter(pk__in=[t.pk for t in tasks[3:]])
+    assert all(t.vendor_state.get("waiting") == limits.WAITING and seconds_until_next_run(t) > 60 for t in parked)
+
+
+@pytest.mark.django_db
+def test_parked_tasks_start_in_order_as_slots_free(scripted, queued):
+    first = scripted_task()
+    first.account.concurrency_limit = 1
+    first.account.save()
+    tasks = [first] + [scripted_task(account=first.account) for _ in range(2)]
+    limits.admit(first.account_id, [t.pk for t in tasks])
+    step(tasks[0])
+    scripted.poll_results = [completed("r1")]
+
+    step(tasks[0])  # done: its slot frees and only the next oldest is made due
+
+    tasks[1].refresh_from_db()
+    tasks[2].refresh_from_db()
+    assert tasks[1].next_run_at <= timezone.now() and seconds_until_next_run(tasks[2]) > 60
+    assert runs.advance(tasks[1].pk) == "submit" and len(scripted.submits) == 2

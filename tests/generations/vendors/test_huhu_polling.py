@@ -1,6 +1,7 @@
 """Batched polling: ONE GET /task per program reports on every running try-on task (001 §5.21); the detail call is
 made only for completed tasks that need it; statuses walk forward as Huhu reports them."""
 import pytest
+from django.utils import timezone
 
 from generations.models import Task, TaskStatus
 from generations.vendors.huhu import HuhuAdapter
@@ -34,6 +35,15 @@ def submitted_tasks(fake, n: int, shared_poll: bool = False, **kwargs) -> list[T
     return tasks
 
 
+def run_handed_off(tasks) -> None:
+    """The jobs a poll queued to copy the outputs of the completed tasks it did not copy itself."""
+    for task in tasks:
+        task.refresh_from_db()
+        if task.step == "collect":
+            assert task.lease_until is None and task.next_run_at <= timezone.now()
+            step(task)
+
+
 def test_five_running_tasks_are_polled_with_one_list_call(slow_fake, queued):
     tasks = submitted_tasks(slow_fake, 5)
     before = list_calls(slow_fake)
@@ -50,6 +60,13 @@ def test_completed_tasks_are_collected_from_the_same_list_call(slow_fake, queued
     before = list_calls(slow_fake)
     slow_fake.advance(90)
     step(tasks[0])
+    for task in tasks:
+        task.refresh_from_db()
+    handed_off = [t for t in tasks if t.step == "collect"]
+    assert len(handed_off) == len(tasks) - 1  # the poll job copies one task's outputs; the others get a job each
+    for task in handed_off:  # ... due now, unleased, and copied from the URLs that one list call gave
+        assert task.lease_until is None and task.next_run_at <= timezone.now()
+        step(task)
     assert list_calls(slow_fake) == before + 1 and detail_calls(slow_fake) == 0  # one image: the list has its URL
     for task in tasks:
         task.refresh_from_db()
@@ -63,6 +80,7 @@ def test_the_detail_call_is_made_only_for_completed_tasks_with_several_images(sl
     assert detail_calls(slow_fake) == 0
     slow_fake.advance(60)
     step(tasks[0])
+    run_handed_off(tasks)
     assert detail_calls(slow_fake) == 3
     assert all(t.outputs.count() == 2 for t in tasks)
 
