@@ -16,7 +16,7 @@ from .models import Task
 
 _DURATIONS: dict[int, tuple[float, float | None]] = {}
 DURATION_TTL, DUE_MARGIN, LATE_RETRY_SHARE = 2.0, 0.05, 0.3
-GATHER_OF_DURATION, GATHER_OF_INTERVAL = 0.1, 1.0  # how long a poll may wait for jobs due just after its own
+GATHER_OF_DURATION, GATHER_OF_INTERVAL = 0.1, 0.75  # how long a poll may wait for jobs due just after its own
 RECENT = 15
 
 
