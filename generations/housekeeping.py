@@ -127,3 +127,81 @@ def regenerate(task: Task, user, prompt: str = "") -> Task:
                                    operation=task.operation, note=f"round {task.round}")
         jobs.queue_advance_on_commit(task.pk)
     return task
+
+
+# --- Held tasks whose paid call's outcome is unknown (runs.StepRun.hold_unknown) ---------------------------------
+class NotHeld(ValueError):
+    """The task is not (or no longer) waiting for a person to settle an unknown outcome."""
+
+
+def resolve_unknown(task: Task, user, decision: str) -> Task:
+    """A manager settles a held "outcome unknown" task, after checking the vendor's dashboard:
+    - Decision.RESUBMITTED, "It was not charged — submit again": a new attempt (new key) goes to the queue and may
+      be charged; the "possibly charged" estimate leaves the ledger, since the person found no charge;
+    - Decision.MARKED_FAILED: the task fails; the "possibly charged" entry stays, as that is still what we know.
+    Both go into the task's history. A conditional update elects one settler: a double click, a second manager or
+    a webhook that settled it first (adopt_lost_submission) leaves NotHeld."""
+    held = Task.objects.filter(pk=task.pk, step="hold", needs_attention=True, vendor_task_id="",
+                               vendor_state__has_key="outcome_unknown")
+    note = (task.vendor_state or {}).get("outcome_unknown") or {}
+    with transaction.atomic():
+        if decision == Decision.RESUBMITTED:
+            state = {k: v for k, v in (task.vendor_state or {}).items()
+                     if k not in ("sent", "lost", "attempt_error", "outcome_unknown")}
+            moved = held.update(step="submit", needs_attention=False, attempt_key=uuid.uuid4().hex,
+                                attempt_started_at=None, attempts=0, next_run_at=timezone.now(), lease_until=None,
+                                error_message="", vendor_state=state, updated_at=timezone.now())
+            if not moved:
+                raise NotHeld("This task is no longer waiting for a decision.")
+            CreditEntry.objects.filter(task=task, kind=CreditKind.POSSIBLE).delete()
+            comment = f"No charge found at the vendor for the request sent at {note.get('sent_at') or '?'}."
+            jobs.queue_advance_on_commit(task.pk)
+        elif decision == Decision.MARKED_FAILED:
+            message = (f"Marked failed by {user}: the outcome of the paid request sent at "
+                       f"{note.get('sent_at') or '?'} is unknown; it may have been charged.")
+            moved = held.filter(status__in=[S.TASK_CREATED, S.TASK_SUBMITTED]).update(
+                step="done", needs_attention=False, updated_at=timezone.now())
+            if not moved:
+                raise NotHeld("This task is no longer waiting for a decision.")
+            task.refresh_from_db()
+            transition_task(task, S.GENERATION_FAILED, error_message=message)
+            comment = message
+        else:
+            raise ValueError(f"unknown decision {decision!r}")
+        ReviewEvent.objects.create(task=task, actor=user, stage=ReviewStage.ATTENTION, decision=decision,
+                                   comment=comment)
+    task.refresh_from_db()
+    return task
+
+
+def adopt_lost_submission(account: VendorAccount, attempt_key: str, vendor_task_id: str) -> Task | None:
+    """A vendor's webhook names a job and the attempt it was made for (our attempt key rides in the webhook_url we
+    sent), for a task that never got that job's id: the paid call's answer was lost. The job exists, so it was
+    accepted: the task carries on with it, held or not, and the "possibly charged" estimate becomes a charge of the
+    estimate (the vendor's own figure was in the lost answer). Returns the task, or None when no task waits for it."""
+    if not attempt_key or not vendor_task_id:
+        return None
+    candidates = Task.objects.filter(account=account, attempt_key=attempt_key, vendor_task_id="",
+                                     attempt_started_at__isnull=False)
+    task = candidates.first()
+    if task is None or not candidates.filter(pk=task.pk).update(vendor_task_id=vendor_task_id[:200]):
+        return None
+    task.refresh_from_db()
+    if task.step == "hold" and task.outcome_unknown:
+        Task.objects.filter(pk=task.pk, step="hold").update(
+            step="poll", needs_attention=False, error_message="", next_run_at=timezone.now(), lease_until=None,
+            attempts=0, vendor_state={k: v for k, v in task.vendor_state.items() if k != "outcome_unknown"})
+        if task.status == S.TASK_CREATED:
+            transition_task(task, S.TASK_SUBMITTED)
+        possible = CreditEntry.objects.filter(task=task, kind=CreditKind.POSSIBLE)
+        for entry in possible:
+            CreditEntry.objects.get_or_create(
+                account=account, kind=CreditKind.CHARGE, external_id=vendor_task_id[:200],
+                defaults={"team_id": task.team_id, "task": task, "credits": entry.credits,
+                          "operation": task.operation, "note": "job confirmed by the vendor's webhook; estimate"})
+        possible.delete()
+        jobs.queue_advance_on_commit(task.pk)
+        task.refresh_from_db()
+    # A task still in its submit step (the answer is being waited for, or a settle look is due) finds the id on its
+    # next run (runs.StepRun.step_submit: "the id was saved but the step was not moved on").
+    return task

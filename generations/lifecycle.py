@@ -217,7 +217,9 @@ def finish_project_import(project: Project) -> None:
 
 
 def set_account_state(account: VendorAccount, target: str, message: str = "") -> bool:
-    """Pause on 402, disable on 401/403, reactivate when credits or a new key arrive. Returns whether it moved."""
+    """Pause on 402, disable on 401/403, reactivate when credits or a new key arrive. Returns whether it moved.
+    The message usually quotes the vendor: the account's own key and secret are removed before it is stored."""
+    message = account.scrub(message) if message else message
     if account.state == target:
         if message and account.state_message != message:
             VendorAccount.objects.filter(pk=account.pk).update(state_message=message)

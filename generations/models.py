@@ -79,6 +79,23 @@ class VendorAccount(models.Model):
     def reveal_webhook_secret(self) -> str:
         return secrets.decrypt(self.webhook_secret_encrypted)
 
+    def own_secrets(self) -> tuple[str, ...]:
+        """The account's key and webhook secret in plaintext, for removing them from vendor messages only."""
+        found = []
+        for encrypted in (self.api_key_encrypted, self.webhook_secret_encrypted):
+            try:
+                found.append(secrets.decrypt(encrypted) if encrypted else "")
+            except secrets.SecretUnreadable:  # cannot have been sent, so cannot be echoed back either
+                continue
+        return tuple(s for s in found if s)
+
+    def scrub(self, text: str) -> str:
+        """A vendor message as it may be stored, logged or shown: without this account's own key and secret,
+        whatever their shape, nor anything else shaped like a credential (DESIGN.md §3)."""
+        from studio.logging import redact, redact_secrets
+
+        return redact(redact_secrets(text or "", self.own_secrets()))
+
     @property
     def masked_api_key(self) -> str:
         return "•" * 8 if self.api_key_encrypted else "— not set —"
@@ -244,6 +261,11 @@ class Task(models.Model):
         return f"Task {self.pk} · {self.sku} · {self.status}"
 
     @property
+    def outcome_unknown(self) -> bool:
+        """Held because a paid call's answer was lost and the vendor cannot be asked: a manager settles it."""
+        return self.needs_attention and bool((self.vendor_state or {}).get("outcome_unknown"))
+
+    @property
     def user_notes(self) -> list[str]:
         """What an adapter wants the person to know about this task (ArtEmotion: "the garment image was
         downscaled to fit the 10 MB limit"), kept with the submission in vendor_state."""
@@ -303,6 +325,7 @@ class ReviewStage(models.TextChoices):
     REVIEW = "review", "Review"
     CLIENT = "client", "Client"
     MODERATION = "moderation", "Moderation"
+    ATTENTION = "attention", "Needs attention"  # a manager settling a task the engine could not settle
 
 
 class Decision(models.TextChoices):
@@ -311,6 +334,8 @@ class Decision(models.TextChoices):
     REGENERATE = "regenerate"
     RELEASED = "released"
     DISCARDED = "discarded"
+    RESUBMITTED = "resubmitted", "Not charged: submitted again"
+    MARKED_FAILED = "failed", "Marked failed"
 
 
 class ReviewEventQuerySet(ProgramScoped):
@@ -341,6 +366,9 @@ class CreditKind(models.TextChoices):
     CHARGE = "charge"
     REFUND = "refund"
     SYNC = "sync", "Vendor history"
+    # A paid call whose answer was lost on a vendor we cannot ask: its estimate, until a person or a webhook settles
+    # it (runs.StepRun.hold_unknown). Not counted as charged.
+    POSSIBLE = "possible", "Possibly charged"
 
 
 class CreditEntry(models.Model):

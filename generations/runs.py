@@ -23,8 +23,9 @@ import os
 import random
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -38,8 +39,8 @@ from .housekeeping import (ACTIVE_STEPS, SWEEP_GRACE, refresh_balance, regenerat
 from .lifecycle import ACCOUNT_TRANSITIONS, TASK_TRANSITIONS, advance_task, can_move, set_account_state
 from .models import AccountState, Batch, BatchState, CreditEntry, CreditKind, Task, TaskStatus, VendorAccount
 from .vendors import registry
-from .vendors.base import (AuthError, ConfigurationError, InsufficientCredits, NotFound, OutputExpired, PollResult,
-                           RateLimited, RemoteOutput, Submission, VendorError)
+from .vendors.base import (AuthError, ConfigurationError, InsufficientCredits, NotFound, OutcomeUnknown, OutputExpired,
+                           PollResult, RateLimited, RemoteOutput, Submission, VendorError)
 from .webhooks import apply_pending
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,26 @@ ACCOUNT_WAIT_SECONDS = 60.0  # paused/disabled accounts: the sweeper wakes their
 BATCH_SIZE = 50
 INLINE_STARTS = 1  # woken tasks a poll job starts itself; the rest run as their own jobs, in parallel
 _GENERATING = (S.TASK_SUBMITTED, S.GENERATION_STARTED, S.GENERATION_IN_PROCESS)
+
+
+# vendor_state keys about the current attempt's paid call: cleared when a new attempt starts or the last one is over.
+ATTEMPT_MARKS = ("sent", "lost", "attempt_error")
+
+
+def settle_seconds(adapter) -> float:
+    """How long a lost paid call is looked for in the vendor's listing (adapter.settle_seconds, a few minutes):
+    account.settings["settle_seconds"] first, then settings.STUDIO_SETTLE_SECONDS, then the adapter's default."""
+    configured = (adapter.account.settings or {}).get("settle_seconds")
+    if configured is None:
+        configured = getattr(settings, "STUDIO_SETTLE_SECONDS", None)
+    return float(configured if configured is not None else adapter.settle_seconds)
+
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 class LostLease(Exception):
@@ -201,7 +222,11 @@ class StepRun:
         if not decision.granted:
             return self.finish("submit", decision.wait_seconds, attempts=0)
         _pause_point("STUDIO_TEST_PAUSE_BEFORE_SUBMIT", task.pk)
-        submission = self.adapter.submit(task)
+        self.adapter.on_send = self.mark_sent
+        try:
+            submission = self.adapter.submit(task)
+        finally:
+            self.adapter.on_send = None
         _pause_point("STUDIO_TEST_PAUSE_AFTER_SUBMIT", task.pk)  # paid, id not yet saved: the worst moment to die
         self.record_submission(submission)
 
@@ -217,7 +242,7 @@ class StepRun:
                 return limits.SlotDecision(False, 1.0, "batch paused or cancelled")
             decision = limits.decide(account, self.task, timezone.now(), self.adapter.submissions_per_minute)
             if decision.granted:
-                state = {k: v for k, v in self.state(attempt_error="").items() if k != "waiting"}
+                state = {k: v for k, v in self.state().items() if k not in ("waiting", *ATTEMPT_MARKS)}
                 self.write(_where={"step": "submit"}, attempt_key=self.task.attempt_key or uuid.uuid4().hex,
                            attempt_started_at=timezone.now(), vendor_state=state)
         return decision
@@ -225,29 +250,85 @@ class StepRun:
     def batch_state(self) -> str | None:
         return Batch.objects.filter(pk=self.task.batch_id).values_list("state", flat=True).first()
 
+    def mark_sent(self, method: str, path: str) -> None:
+        """Called by the adapter's HTTP client just before the paid request leaves (vendors/http.py before_send):
+        from here on a lost answer or a dead worker means "outcome unknown", before it "not sent"."""
+        sent = self.task.vendor_state.get("sent") or {"at": timezone.now().isoformat()}
+        self.write(vendor_state=self.state(sent={**sent, "request": f"{method} {urlsplit(path).path}"[:200]}))
+
     def reconcile(self) -> bool:
-        """The last attempt's outcome is unknown. True: safe to submit (again, with the same key)."""
-        if self.adapter.can_reconcile:
-            found = self.adapter.find_submission(self.task)
-            if found is not None:
-                self.record_submission(found)
-                return False
-            self.write(attempt_started_at=None)  # the vendor has no record of it: the paid call never happened
-            return True
-        if self.task.vendor_state.get("attempt_error"):
-            # We saw the vendor answer with an error (5xx): resubmit with the same attempt key.
+        """The last attempt's outcome is unknown (a worker died during it, or its answer was lost). True: safe to
+        submit (again, with the same attempt key). DESIGN.md §4 "Unknown outcomes":
+        - its paid request never left (no "sent" mark): nothing can have been charged;
+        - the record of it is found (the vendor's listing, or what the adapter kept): carry on with that job;
+        - a vendor with a listing (can_reconcile) is asked several times over a settle window, since a listing can
+          lag behind the job; only when it still shows nothing is the call taken as never made;
+        - a vendor without one: a person decides (hold_unknown); the engine never guesses about money."""
+        state = self.task.vendor_state
+        if not state.get("sent"):
             self.write(attempt_started_at=None)
             return True
-        self.hold(f"The worker stopped during the paid call to {self.adapter.label}, and {self.adapter.label} "
-                  f"offers no way to check whether it was accepted. Check the vendor's dashboard before retrying, "
-                  f"so the generation is not paid twice.")
-        return False
+        found = self.adapter.find_submission(self.task)
+        if found is not None:
+            self.record_submission(found)
+            return False
+        if not self.adapter.can_reconcile:
+            self.hold_unknown()
+            return False
+        window = settle_seconds(self.adapter)
+        since = _when((state.get("lost") or {}).get("at") or state["sent"].get("at"))
+        if since is not None and timezone.now() - since < timedelta(seconds=window):
+            self.finish("submit", max(1.0, window / max(1, self.adapter.settle_looks)), attempts=0)
+            return False
+        logger.info("task %s: %s shows no job for attempt %s after %.0f s; submitting again", self.task.pk,
+                    self.adapter.label, self.task.attempt_key, window)
+        self.write(attempt_started_at=None, vendor_state={k: v for k, v in state.items() if k not in ATTEMPT_MARKS})
+        return True
+
+    def lost_answer(self, exc: OutcomeUnknown) -> None:
+        """The paid call went out and its answer was lost: record what we know, then settle it like a crash."""
+        self.write(vendor_state=self.state(lost={"at": timezone.now().isoformat(), "error": str(exc)[:300]}))
+        if Task.objects.filter(pk=self.task.pk).exclude(vendor_task_id="").exists():
+            # A webhook named this attempt's job meanwhile (webhooks.adopt_lost_submission): it was accepted.
+            self.task.refresh_from_db(fields=["vendor_task_id", "status"])
+            return self.submitted(None)
+        if self.adapter.can_reconcile:  # the first look comes after a spacing: a listing can lag
+            window = settle_seconds(self.adapter)
+            return self.finish("submit", max(1.0, window / max(1, self.adapter.settle_looks)), attempts=0)
+        if self.reconcile():  # only what the adapter kept (Hautech's journal) can tell; else a person decides
+            self.finish("submit", 0, attempts=0)
+
+    def hold_unknown(self) -> None:
+        """Needs attention: outcome unknown. Says what was sent and when, and where to look; the estimate shows in
+        the ledger as "possibly charged" until a person settles it (housekeeping.resolve_unknown) or a webhook for
+        the job does (webhooks.adopt_lost_submission)."""
+        state = self.task.vendor_state
+        sent, lost = state.get("sent") or {}, state.get("lost") or {}
+        label, dashboard = self.adapter.label, self.adapter.dashboard_url
+        when = _when(sent.get("at"))
+        at = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "an unknown time"
+        what = f"{sent['request']} " if sent.get("request") else ""
+        why = f" ({lost['error']})" if lost.get("error") else " (the worker stopped during the call)"
+        message = (f"Outcome unknown: the paid request {what}went to {label} at {at} and its answer was lost{why}. "
+                   f"{label} offers no way to look the job up, so the studio will not submit it again by itself. "
+                   f"Check the {label} dashboard{f' ({dashboard})' if dashboard else ''} for a job at that time: if "
+                   f"there is none, choose “It was not charged — submit again”; otherwise “Mark failed”.")
+        self.write(vendor_state=self.state(outcome_unknown={
+            "sent_at": sent.get("at"), "request": sent.get("request", ""), "error": lost.get("error", ""),
+            "dashboard": dashboard}))
+        CreditEntry.objects.get_or_create(
+            account=self.account, kind=CreditKind.POSSIBLE, external_id=f"attempt:{self.task.attempt_key}"[:200],
+            defaults={"team_id": self.task.team_id, "task": self.task, "credits": self.task.estimated_credits,
+                      "operation": self.task.operation,
+                      "note": f"round {self.task.round}: answer lost, {label} may have charged"})
+        self.hold(message)
 
     def record_submission(self, submission: Submission) -> None:
         # The vendor's id is the one fact we must not lose: saved before anything else, even if our lease lapsed.
         Task.objects.filter(pk=self.task.pk, vendor_task_id="").update(vendor_task_id=submission.vendor_task_id)
         self.task.vendor_task_id = submission.vendor_task_id
-        self.write(vendor_state=self.state(submission=submission.raw, attempt_error=""), error_message="")
+        self.write(vendor_state={**{k: v for k, v in self.task.vendor_state.items() if k not in ATTEMPT_MARKS},
+                                 "submission": _jsonable(submission.raw)}, error_message="")
         self.submitted(submission)
 
     def submitted(self, submission: Submission | None) -> None:
@@ -379,11 +460,14 @@ class StepRun:
     def on_error(self, exc: VendorError) -> None:
         label = self.adapter.label
         in_submit = self.task.step == "submit"
-        if in_submit:
-            # A definite answer (401, 402, 422, 429, …) means the vendor did not take the job: the attempt is over.
-            # Unavailable (5xx, timeout) is not definite: keep it open and note that we saw an error.
-            self.write(**{"attempt_started_at": None} if exc.permanent or isinstance(exc, RateLimited) else
-                       {"vendor_state": self.state(attempt_error=str(exc)[:300])})
+        if in_submit and self.task.attempt_started_at:
+            if isinstance(exc, OutcomeUnknown) and self.task.vendor_state.get("sent"):
+                return self.lost_answer(exc)
+            # An answer (401, 402, 422, 429, 500, …) means the vendor did not take the job, and a request that was
+            # not sent (DNS, connection refused, connect timeout) cannot have been charged: the attempt is over.
+            # (An OutcomeUnknown before the "sent" mark came from unpaid groundwork inside submit.)
+            self.write(attempt_started_at=None, vendor_state={
+                k: v for k, v in self.task.vendor_state.items() if k not in ATTEMPT_MARKS})
         if isinstance(exc, AuthError):
             self._set_account(AccountState.DISABLED, f"{label} rejected the API key: {exc}. Update the key to "
                                                      f"resume queued work.")
@@ -405,6 +489,7 @@ class StepRun:
         self.retry_later(str(exc))
 
     def retry_later(self, message: str) -> None:
+        message = self.account.scrub(message)
         if self.task.attempts >= settings.STUDIO_MAX_ATTEMPTS:
             return self.fail(f"{message}; gave up after {self.task.attempts} attempts")
         self.finish(self.task.step, limits.backoff(self.task.attempts), error_message=message[:500])
@@ -415,6 +500,7 @@ class StepRun:
             set_account_state(account, state, message)
 
     def fail(self, message: str) -> None:
+        message = self.account.scrub(message)
         if self.task.status == S.GENERATION_FAILED:  # a webhook said so first
             return self.finish(DONE, None, error_message=self.task.error_message or message[:2000])
         if can_move(TASK_TRANSITIONS, self.task.status, S.GENERATION_FAILED):
@@ -423,6 +509,7 @@ class StepRun:
         self.hold(message)
 
     def hold(self, message: str) -> None:
+        message = self.account.scrub(message)
         logger.warning("task %s needs attention: %s", self.task.pk, message)
         self.finish(HOLD, None, needs_attention=True, error_message=message[:2000])
 

@@ -29,6 +29,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from . import jobs
+from .housekeeping import adopt_lost_submission
 from .lifecycle import advance_task
 from .models import Task, TaskStatus, VendorAccount, WebhookEvent
 
@@ -48,6 +49,9 @@ class NormalizedEvent:
     payload: dict = field(default_factory=dict)
     # The Task status the event reports (a TaskStatus value), when it reports one; mapped by the vendor's parse().
     status: str = ""
+    # Our attempt key, when the delivery names it (it rides in the webhook_url we sent, "?attempt=<key>"): lets a
+    # job whose submit answer was lost find its task (housekeeping.adopt_lost_submission).
+    attempt_key: str = ""
 
 
 class WebhookRejected(Exception):
@@ -87,7 +91,9 @@ class WebhookView(View):
         except (ValueError, KeyError, TypeError) as exc:
             logger.warning("%s webhook for account %s unreadable: %s", self.vendor, account.pk, type(exc).__name__)
             return HttpResponse(status=400)
+        attempt_key = request.GET.get("attempt", "")[:64]  # trusted only now, after the signature was verified
         for index, event in enumerate(events):
+            event.attempt_key = event.attempt_key or attempt_key
             if not event.event_id:  # a vendor without event ids: the same delivery twice is the same bytes
                 event.event_id = hashlib.sha256(request.body + f":{index}".encode()).hexdigest()
             self.record(account, event)
@@ -145,6 +151,8 @@ class WebhookView(View):
             task = None
             if event.vendor_task_id:
                 task = Task.objects.filter(account=account, vendor_task_id=event.vendor_task_id).first()
+            if task is None and event.attempt_key and event.vendor_task_id:
+                task = adopt_lost_submission(account, event.attempt_key, event.vendor_task_id)
             stored.task = task
             if task is None:
                 # Unknown, or not yet committed by the submit step: kept with what it says, and applied by

@@ -235,6 +235,10 @@ STUDIO_HTTP_CONNECT_TIMEOUT = env.float("STUDIO_HTTP_CONNECT_TIMEOUT", default=5
 STUDIO_HTTP_READ_TIMEOUT = env.float("STUDIO_HTTP_READ_TIMEOUT", default=30.0)
 # Only tests set this ("127.0.0.1:<port>" of a fake vendor); the guarded downloader refuses private addresses.
 STUDIO_FETCH_ALLOW_HOSTS = env.list("STUDIO_FETCH_ALLOW_HOSTS", default=[])
+# A paid call whose answer was lost, on a vendor with a listing (Huhu, Uwear): the engine looks for the job this
+# long (several listings spaced out, since a listing can lag) before it concludes the call never happened and
+# submits again. A vendor's own default (adapter.settle_seconds) or account.settings["settle_seconds"] wins over it.
+STUDIO_SETTLE_SECONDS = env.float("STUDIO_SETTLE_SECONDS", default=0.0) or None
 STUDIO_SANDBOX_SECONDS = env.float("STUDIO_SANDBOX_SECONDS", default=3.0)
 # The sandbox vendor's own records (its "server side"), shared by web and worker processes.
 STUDIO_SANDBOX_DIR = env("STUDIO_SANDBOX_DIR", default=str(VAR_DIR / "sandbox"))

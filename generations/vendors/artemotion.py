@@ -265,17 +265,22 @@ def ensure_webhook_secret(account) -> str:
 
 
 # --- Webhook registration ("Webhooks (skip polling)") -------------------------------------------------------------
-def webhook_fields(account) -> dict:
+def webhook_fields(account, task=None) -> dict:
     """webhook_url + webhook_secret for a submit body. The document lists webhooks "on both /generate and /vision
     submits" and does not name /tryon; the fields are optional, so every try-on registers them, and polling
     finishes the job whether or not a delivery ever comes ("No retries … fall back to polling").
     "webhook_url must be HTTPS": a studio without a public HTTPS address (development) registers none.
-    The URL is the account's (webhooks/artemotion/<account token>/); the body's request_id names the job."""
+    The URL is the account's (webhooks/artemotion/<account token>/); the body's request_id names the job. Our attempt
+    key rides along as a query parameter: when the try-on's answer (with the job_id) is lost, the delivery still
+    names the attempt, and settles the task held as "outcome unknown" (housekeeping.adopt_lost_submission). The
+    document does not say whether ArtEmotion keeps a query string on webhook_url; it is part of the URL we give."""
     from generations.webhooks import webhook_url
 
     url = webhook_url(account)
     if not url.startswith("https://"):
         return {}
+    if task is not None and task.attempt_key:
+        url = f"{url}?attempt={task.attempt_key}"
     return {"webhook_url": url, "webhook_secret": ensure_webhook_secret(account)}
 
 
@@ -360,7 +365,7 @@ class ArtEmotionAdapter(VendorAdapter):
         garment_sent = image_field(garment.image, "garment image")
         body = {"person_image_url": person.value, "garment_image_url": garment_sent.value,
                 "garment_type": garment_type_for(task.sku), "model_id": model_id,
-                **webhook_fields(self.account)}
+                **webhook_fields(self.account, task)}
         return body, [note for note in (person.note, garment_sent.note) if note]
 
     @staticmethod

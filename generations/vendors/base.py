@@ -77,7 +77,15 @@ class RateLimited(VendorError):
 
 
 class Unavailable(VendorError):
-    """5xx, timeouts, dropped connections: back off and retry a bounded number of times."""
+    """The vendor did not take the request: it could not be reached (DNS, connect error or timeout), or it answered
+    with an error of its own (500, or a 502/503/504 to a safe request). Back off and retry a bounded number of times."""
+
+
+class OutcomeUnknown(Unavailable):
+    """A request that changes something (POST, PUT, PATCH, DELETE) went out and its answer was lost: a read or write
+    timeout after it was sent, the connection dropped mid-response, a gateway's 502/503/504 with no documented
+    meaning, or a 2xx whose body cannot be read. The vendor may have done it, and for a paid call charged for it.
+    A timeout is not a refusal: the engine never resubmits such a paid call blindly (DESIGN.md §4, runs.reconcile)."""
 
 
 class GenerationFailed(VendorError):
@@ -230,6 +238,13 @@ class VendorAdapter:
     # Whether the vendor offers a listing we can search for a submission whose id we never saved
     # (Huhu GET /task, Uwear GET /generations). Without it, an unknown outcome stops in "needs attention".
     can_reconcile: ClassVar[bool] = False
+    # How long a lost paid call is looked for in that listing before the engine concludes it never happened: a
+    # listing can lag behind the job (several looks, spaced out, over this many seconds). account.settings
+    # ["settle_seconds"] or settings.STUDIO_SETTLE_SECONDS change it.
+    settle_seconds: ClassVar[float] = 180.0
+    settle_looks: ClassVar[int] = 4
+    # Where a person checks what the vendor did (and charged) when the engine cannot: shown on a held task.
+    dashboard_url: ClassVar[str] = ""
     # Whether one call can report on many jobs (Huhu's GET /task lists every task): then poll_many is cheaper.
     batch_polling: ClassVar[bool] = False
     # Documented submission rate per key, if any (ArtEmotion: 10 try-on per minute).
@@ -268,8 +283,18 @@ class VendorAdapter:
         if self._client is None:
             from .http import VendorClient
 
-            self._client = VendorClient(self.base_url, headers=self.auth_headers())
+            self._client = VendorClient(self.base_url, headers=self.auth_headers(),
+                                        secrets=self.account.own_secrets(), before_send=self._before_send)
         return self._client
+
+    # Set by the engine around the paid call (runs.StepRun.step_submit): called just before a request that changes
+    # something leaves, so the engine knows the paid call went out. An adapter that calls no HTTP API (the sandbox)
+    # calls self._before_send itself at the point of no return.
+    on_send = None
+
+    def _before_send(self, method: str, path: str) -> None:
+        if self.on_send is not None:
+            self.on_send(method, path)
 
     def close(self) -> None:
         if self._client is not None and hasattr(self._client, "close"):
@@ -291,8 +316,10 @@ class VendorAdapter:
         raise Unsupported(f"{self.label} cannot run {task.operation}")
 
     def find_submission(self, task: Task) -> Submission | None:
-        """After a crash of unknown outcome: the vendor's record of this attempt, or None if it has none.
-        Only called when `can_reconcile` is true."""
+        """The paid call went out and its answer was lost (a crash, a timeout, a gateway error): the record of this
+        attempt, or None if none is found. With `can_reconcile` the vendor's own listing is asked, and None after
+        the settle window means the call never happened; without it only what we kept ourselves can be read, and
+        None means nobody knows (the engine holds the task for a person)."""
         return None
 
     def poll(self, task: Task) -> PollResult:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -27,8 +28,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .base import (Capabilities, ConfigurationError, GenerationFailed, Option, OperationSpec, PollResult, RateLimited,
-                   RemoteOutput, Submission, ValidationFailed, VendorAdapter, VendorError)
+from .base import (Capabilities, ConfigurationError, GenerationFailed, Option, OperationSpec, OutcomeUnknown, PollResult,
+                   RateLimited, RemoteOutput, Submission, ValidationFailed, VendorAdapter, VendorError)
 from .hautech_prompts import default_prompt_for_task, garment_label, task_garments
 from .hautech_status import Pipeline, output_images, parse_pipeline
 
@@ -59,15 +60,20 @@ PREPARE_POLL_SECONDS = 3.0
 STALE_CLAIM = timedelta(minutes=5)  # a claim whose worker died before saving a pipelineId is taken over after this
 
 
+@contextmanager
+def upload_step(step: str, target: str):
+    """Name the step of the three-step upload that failed, with Hautech's answer, in the task's message."""
+    try:
+        yield
+    except VendorError as exc:
+        exc.args = (f"Hautech image upload failed at the {step} step ({target}): {exc.args[0]}", *exc.args[1:])
+        raise
+
+
 class PreparationPending(RateLimited):
     """Not an HTTP 429: a preparation run (or an upload by another worker) is still going. The engine treats
     RateLimited as "advance again after retry_after seconds" without spending an attempt — the resumable prepare
     this adapter needs. The pending pipelineId lives in VendorReference.raw, so nothing is run twice."""
-
-
-class SubmissionUnknown(ConfigurationError):
-    """The worker died after sending the paid run and before its pipelineId was saved. Hautech has no run listing
-    to ask, so a person must look; the engine holds a task on a ConfigurationError once its attempt has started."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,10 @@ class HautechAdapter(VendorAdapter):
     label = "Hautech"
     default_base_url = "https://api.hautech.ai"
     poll_interval = 5.0
-    # No run listing exists, but submit() journals its paid call on the task, which find_submission reads.
-    can_reconcile = True
+    # No run listing exists (003 documents only POST /v1/workflows/run/{id} and GET /v1/pipelines/{id}): a lost answer
+    # to a paid run is held for a person (runs.StepRun.hold_unknown). find_submission reads only our own journal.
+    can_reconcile = False
+    dashboard_url = "https://app.hautech.ai"  # not in document 003, which names only api.hautech.ai
     capabilities = Capabilities({
         "try_on": OperationSpec("try_on", options=OPTIONS, needs_garment=True, accepts_pose=True,
                                 help="Naomi: the garment on an AI model in the chosen pose (a pose with a "
@@ -169,8 +177,9 @@ class HautechAdapter(VendorAdapter):
         garment, pose, ratio = self.ingredients(task)
         self.seed_for(task)
         image, pose_ref = self.reference(KIND_PREPARED, garment), self.reference(KIND_POSE, pose, ratio)
-        plan = choose_path(self.state_of(image), self.state_of(pose_ref), self.users_of_garment(task, garment),
-                           self.users_of_pose(task, pose, ratio), self.costs())
+        states = (self.state_of(image), self.state_of(pose_ref))
+        plan = Plan("full_naomi") if "unknown" in states else choose_path(
+            *states, self.users_of_garment(task, garment), self.users_of_pose(task, pose, ratio), self.costs())
         pending = []
         if plan.workflow == "full_naomi":
             self.uploaded_id(garment)
@@ -215,6 +224,8 @@ class HautechAdapter(VendorAdapter):
 
     @staticmethod
     def state_of(ref) -> str:
+        if ref is not None and not ref.vendor_id and ref.raw.get("outcome_unknown"):
+            return "unknown"  # a preparation run whose answer was lost: never started again automatically
         return "missing" if ref is None else ("ready" if ref.vendor_id else "pending")
 
     def claim(self, kind: str, obj, key: str = ""):
@@ -232,7 +243,7 @@ class HautechAdapter(VendorAdapter):
         except IntegrityError:
             ref = VendorReference.objects.get(account=self.account, kind=kind, content_type=ct, object_id=obj.pk,
                                               key=key)
-        if ref.vendor_id or ref.raw.get("pipelineId"):
+        if ref.vendor_id or ref.raw.get("pipelineId") or ref.raw.get("outcome_unknown"):
             return ref, False
         claimed_at = ref.raw.get("claimed_at", "")
         if claimed_at and datetime.fromisoformat(claimed_at) < now - STALE_CLAIM:
@@ -268,6 +279,14 @@ class HautechAdapter(VendorAdapter):
         if ours:
             try:
                 pipeline_id = self.run(workflow, build_input())
+            except OutcomeUnknown as exc:
+                # Paid, perhaps: never run it again by itself. The reference stays, marked, and this garment or
+                # pose takes the Full Naomi path from now on (state_of: "unknown"), which needs no preparation.
+                ref.raw = {"outcome_unknown": True, "workflow": workflow, "error": str(exc)[:300],
+                           "sent_at": timezone.now().isoformat()}
+                ref.save(update_fields=["raw"])
+                raise PreparationPending(f"the answer to Hautech's {workflow.replace('_', ' ')} run was lost; "
+                                         f"this try-on goes the Full Naomi way instead", retry_after=0.5) from None
             except BaseException:
                 ref.delete()
                 raise
@@ -317,10 +336,12 @@ class HautechAdapter(VendorAdapter):
         from .http import VendorClient
 
         opt = {**UPLOAD_DEFAULTS, **(self.account.settings.get("upload") or {})}
-        started = self.api("POST", opt["initialize_path"], json={}) or {}
-        upload_url = str(started.get(opt["url_field"]) or started.get("url") or "")
-        if not upload_url:
-            raise GenerationFailed("Hautech did not return an upload URL")
+        with upload_step("initialize", opt["initialize_path"]):
+            started = self.api("POST", opt["initialize_path"], json={}) or {}
+            upload_url = str(started.get(opt["url_field"]) or started.get("url") or "")
+            if not upload_url:
+                raise GenerationFailed(f"Hautech's answer has no {opt['url_field']!r} (answer fields: "
+                                       f"{', '.join(sorted(started)) or 'none'})")
         parts = urlsplit(upload_url)
         sender = VendorClient(f"{parts.scheme}://{parts.netloc}") if parts.netloc else self.client
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
@@ -329,7 +350,8 @@ class HautechAdapter(VendorAdapter):
         else:
             body = {"content": data, "headers": {"Content-Type": content_type}}
         try:
-            sent = sender.request(opt["send_method"], upload_url, **body)
+            with upload_step(opt["send_method"], "the upload URL"):
+                sent = sender.request(opt["send_method"], upload_url, **body)
         finally:
             if sender is not self.client:
                 sender.close()
@@ -339,10 +361,12 @@ class HautechAdapter(VendorAdapter):
             answer = {}  # storage services often answer an upload with an empty or XML body
         token_field = opt["token_field"]
         token = (answer if isinstance(answer, dict) else {}).get(token_field) or started.get(token_field)
-        finished = self.api("POST", opt["finalize_path"], json={token_field: token}) or {}
-        image_id = finished.get("id") or finished.get("imageId")
-        if not image_id:
-            raise GenerationFailed("Hautech finalized the upload without an image id")
+        with upload_step("finalize", opt["finalize_path"]):
+            finished = self.api("POST", opt["finalize_path"], json={token_field: token}) or {}
+            image_id = finished.get("id") or finished.get("imageId")
+            if not image_id:
+                raise GenerationFailed(f"Hautech finalized the upload without an image id (answer fields: "
+                                       f"{', '.join(sorted(finished)) or 'none'})")
         return str(image_id)
 
     def run(self, workflow: str, inputs: dict) -> str:
@@ -367,37 +391,28 @@ class HautechAdapter(VendorAdapter):
             workflow, inputs = "full_naomi", {"poseImageId": self.uploaded_id(pose), "aspectRatio": ratio,
                                               "imageId": self.uploaded_id(garment), "isHuman": self.is_human(garment),
                                               **inputs}
-        self.journal(task, {"attempt_key": task.attempt_key, "state": "sending", "workflow": workflow})
-        try:
-            pipeline_id = self.run(workflow, inputs)
-        except VendorError as exc:
-            # Hautech answered (or the engine saw the error): the attempt is settled the engine's way.
-            self.journal(task, {"attempt_key": task.attempt_key, "state": "error", "error": str(exc)[:300]})
-            raise
+        pipeline_id = self.run(workflow, inputs)
         raw = {"pipelineId": pipeline_id, "workflow": workflow, "input": inputs, "attempt_key": task.attempt_key}
-        self.journal(task, {**raw, "state": "sent"})
+        self.journal(task, raw)
         return Submission(vendor_task_id=pipeline_id, raw=raw)
 
     def journal(self, task, entry: dict) -> None:
-        """Our own record of the paid call, committed before and after it: with it a crash BEFORE the call is
-        known to be safe to retry, and a crash after the answer still has its pipelineId."""
+        """Our own record of the paid run's answer, committed the moment it arrives: a worker that dies before the
+        engine saves the pipelineId leaves it here for find_submission."""
         from generations.models import Task
 
         task.vendor_state["hautech_submit"] = entry
         Task.objects.filter(pk=task.pk).update(vendor_state=task.vendor_state)
 
     def find_submission(self, task) -> Submission | None:
+        """Only our journal: a pipelineId answered for this very attempt. Anything else is unknown to everyone."""
         from generations.models import Task
 
         state = Task.objects.filter(pk=task.pk).values_list("vendor_state", flat=True).first() or {}
         entry = state.get("hautech_submit") or {}
-        if entry.get("attempt_key") != task.attempt_key or entry.get("state") in (None, "error"):
-            return None  # the paid call was never sent, or Hautech answered it with an error
-        if entry.get("pipelineId"):
+        if entry.get("attempt_key") == task.attempt_key and task.attempt_key and entry.get("pipelineId"):
             return Submission(vendor_task_id=entry["pipelineId"], raw=entry)
-        raise SubmissionUnknown("The worker stopped while sending the paid run to Hautech, and Hautech offers no "
-                                "way to look it up. Check the Hautech dashboard before retrying, so the generation "
-                                "is not paid twice.")
+        return None
 
     # --- poll ---------------------------------------------------------------------------------------------------------
     def poll(self, task) -> PollResult:

@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 import httpx
 from django.conf import settings
 
-from studio.logging import redact
+from studio.logging import redact, redact_secrets
 
-from .base import (AuthError, FetchRefused, InsufficientCredits, NotFound, OutputExpired, RateLimited, Unavailable,
-                   ValidationFailed, VendorError)
+from .base import (AuthError, FetchRefused, InsufficientCredits, NotFound, OutcomeUnknown, OutputExpired, RateLimited,
+                   Unavailable, ValidationFailed, VendorError)
 
 logger = logging.getLogger("generations.vendors.http")
 
@@ -60,7 +60,7 @@ def _log(method: str, url: httpx.URL, status: int | str, started: float) -> None
 
 
 # --- Error mapping ----------------------------------------------------------------------------------------------
-def vendor_message(response: httpx.Response) -> tuple[str, str]:
+def vendor_message(response: httpx.Response, secrets: tuple[str, ...] = ()) -> tuple[str, str]:
     """(message, code) from the JSON error shapes the vendors use: {"detail": ..}, {"error": ".."},
     {"message": ..}, {"error": {"code", "message"}}, FastAPI's {"detail": [{"msg": ..}]}. Falls back to the reason."""
     try:
@@ -83,8 +83,9 @@ def vendor_message(response: httpx.Response) -> tuple[str, str]:
             message = str(detail)
         message = message or str(body.get("message") or "")
         code = code or str(body.get("code") or "")
-    # Some vendors echo the key they rejected ("Invalid API key sk-…"): the message is shown in pages and logs.
-    return redact(message or response.reason_phrase or f"HTTP {response.status_code}")[:500], code
+    # Some vendors echo the key they rejected ("Invalid API key sk-…", "The key XYZ is not valid"): the message is
+    # shown in pages and logs, so the account's own secrets go first, then anything shaped like a credential.
+    return redact(redact_secrets(message or response.reason_phrase or f"HTTP {response.status_code}", secrets))[:500], code
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -105,14 +106,14 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def error_for_response(response: httpx.Response) -> VendorError | None:
+def error_for_response(response: httpx.Response, secrets: tuple[str, ...] = ()) -> VendorError | None:
     """The error a non-2xx vendor response means, or None for success."""
     status = response.status_code
     if status < 400:
         return None
-    message, code = vendor_message(response)
-    kwargs = {"status_code": status, "response_text": redact(response.text) if len(response.content) < 4000 else "",
-              "vendor_code": code}
+    message, code = vendor_message(response, secrets)
+    text = redact(redact_secrets(response.text, secrets)) if len(response.content) < 4000 else ""
+    kwargs = {"status_code": status, "response_text": text, "vendor_code": code}
     if status in (401, 403):
         return AuthError(message, **kwargs)
     if status == 402:
@@ -128,28 +129,64 @@ def error_for_response(response: httpx.Response) -> VendorError | None:
     return ValidationFailed(message, **kwargs)
 
 
+# A lost answer to one of these changes nothing at the vendor: asking again is always safe (RFC 9110 §9.2.1).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Failures that happen before a single byte of the request reached the vendor: DNS, connection refused, connect
+# timeout, a TLS handshake that failed (httpx raises ConnectError for it), no free connection in the pool, a
+# request httpx refused to build. Whatever the method, retrying is safe.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
+            httpx.LocalProtocolError, httpx.ProxyError)
+# A gateway's answer: the request may have reached the vendor's application and been done there (DESIGN.md §4).
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
 class VendorClient:
-    """httpx.Client bound to one account's base URL and auth headers. `request` raises the error tree."""
+    """httpx.Client bound to one account's base URL and auth headers. `request` raises the error tree, sorting every
+    failure of a request that changes something into two kinds (DESIGN.md §4 "Unknown outcomes"):
+    - not sent (NOT_SENT above): Unavailable, retry freely;
+    - sent, answer lost (a read or write timeout, the connection dropped mid-response, a gateway 502/503/504, a 2xx
+      body that cannot be read): OutcomeUnknown. An adapter that knows a documented meaning for a gateway status
+      (ArtEmotion's 502 SUBMISSION_ERROR: refunded) translates it before the engine sees it.
+    `before_send(method, path)` is called just before such a request goes out: the engine records that the paid
+    call left, so a worker that dies after this point is known to have sent it, and one that died before is not.
+    `secrets` are the account's own key and webhook secret: removed from every vendor message, whatever their shape,
+    before it is raised (and so before it is stored, logged or shown)."""
 
     def __init__(self, base_url: str, *, headers: dict | None = None, transport: httpx.BaseTransport | None = None,
-                 timeout: httpx.Timeout | None = None):
+                 timeout: httpx.Timeout | None = None, secrets: tuple[str, ...] | list[str] = (),
+                 before_send=None):
         self._http = httpx.Client(base_url=base_url, headers={"User-Agent": USER_AGENT, **(headers or {})},
                                   timeout=timeout or timeouts(), transport=transport, follow_redirects=False,
                                   verify=tls_context())
+        self.secrets = tuple(s for s in secrets if s)
+        self.before_send = before_send
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        method = method.upper()
+        changes = method not in SAFE_METHODS
+        if changes and self.before_send is not None:
+            self.before_send(method, path)
         started = time.monotonic()
         try:
             response = self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
+        except NOT_SENT as exc:
+            _log(method, self._http.build_request(method, path).url, "not sent", started)
+            raise Unavailable(f"could not reach the vendor; the request was not sent ({type(exc).__name__})") from None
+        except httpx.TimeoutException as exc:  # read, write: the request (or part of it) went out
             _log(method, self._http.build_request(method, path).url, "timeout", started)
-            raise Unavailable(f"the vendor did not answer in time ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            _log(method, self._http.build_request(method, path).url, "error", started)
-            raise Unavailable(f"could not reach the vendor ({type(exc).__name__})") from None
+            error = OutcomeUnknown if changes else Unavailable
+            raise error(f"the vendor did not answer in time ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:  # dropped mid-request or mid-response
+            _log(method, self._http.build_request(method, path).url, "dropped", started)
+            error = OutcomeUnknown if changes else Unavailable
+            raise error(f"the connection to the vendor broke before its answer arrived ({type(exc).__name__})") \
+                from None
         _log(method, response.request.url, response.status_code, started)
-        error = error_for_response(response)
+        error = error_for_response(response, self.secrets)
         if error is not None:
+            if changes and response.status_code in GATEWAY_STATUSES and type(error) is Unavailable:
+                raise OutcomeUnknown(error.args[0], status_code=error.status_code, response_text=error.response_text,
+                                     vendor_code=error.vendor_code)
             raise error
         return response
 
@@ -158,8 +195,10 @@ class VendorClient:
         try:
             return response.json()
         except ValueError:
-            raise Unavailable("the vendor answered with something that is not JSON",
-                              status_code=response.status_code) from None
+            # A 2xx to a request that changes something was done even though we cannot read what it says.
+            error = OutcomeUnknown if method.upper() not in SAFE_METHODS else Unavailable
+            raise error("the vendor answered with something that is not JSON",
+                        status_code=response.status_code) from None
 
     def get(self, path: str, **kwargs):
         return self.json("GET", path, **kwargs)

@@ -72,6 +72,7 @@ class SandboxAdapter(VendorAdapter):
         self.capabilities.spec(task.operation)
         record = {"job_id": f"sbx-{uuid.uuid4().hex[:16]}", "attempt_key": task.attempt_key, "task_id": task.pk,
                   "round": task.round, "submitted_at": time.time(), "latency": self.latency()}
+        self._before_send("POST", "ledger")  # no HTTP here: the point of no return is writing our own record
         _append(self.ledger_path(), record)
         return Submission(vendor_task_id=record["job_id"], raw=record)
 

@@ -66,7 +66,11 @@ def json_response(payload: Any, status: int = 200, **headers) -> Response:
 
 @dataclass
 class Fault:
-    kind: str  # "status", "hang", "drop"
+    # "status": answer with an error; "hang": sleep, then drop without doing anything; "drop": drop at once;
+    # "lost": do the request (the job exists, it is charged), then sleep and drop: the answer never arrives;
+    # "late": sleep first (the client gives up), THEN do it and drop — the vendor creates the job a moment after
+    # the client gave up; "truncate": do it and send the headers and half the body, then close mid-body.
+    kind: str
     status: int = 500
     payload: Any = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -91,6 +95,7 @@ class FakeVendorServer:
         self.requests: list[Request] = []
         self.hits: Counter[str] = Counter()
         self.faults: list[Fault] = []
+        self.lost_answers: list[tuple[Request, Response]] = []  # requests done whose answer the client never got
         self.lock = threading.RLock()
         self.time_offset = 0.0
         self._files: dict[str, tuple[bytes, str, float]] = {}
@@ -200,6 +205,17 @@ class FakeVendorServer:
         with self.lock:
             self.requests.append(req)
         fault = self._take_fault(parts.path)
+        if fault is not None and fault.kind in ("lost", "late", "truncate"):
+            if fault.kind == "late":
+                time.sleep(fault.seconds)
+            response = self._route(req, parts.path)  # the vendor does the work and charges for it
+            with self.lock:
+                self.lost_answers.append((req, response))
+            if fault.kind == "truncate":
+                return self._write(handler, response, truncate=True)
+            if fault.kind == "lost":
+                time.sleep(fault.seconds)
+            return self._drop(handler)
         if fault is not None:
             if fault.kind == "hang":
                 time.sleep(fault.seconds)
@@ -208,7 +224,11 @@ class FakeVendorServer:
                 return self._drop(handler)
             return self._write(handler, json_response(fault.payload or {"detail": "injected fault"},
                                                       fault.status, **fault.headers))
-        path = parts.path[len(self.prefix):] if self.prefix and parts.path.startswith(self.prefix) else None
+        return self._write(handler, self._route(req, parts.path))
+
+    def _route(self, req: Request, full_path: str) -> Response:
+        path = full_path[len(self.prefix):] if self.prefix and full_path.startswith(self.prefix) else (
+            full_path if not self.prefix else None)
         for method, pattern, fn in self._routes:
             if path is not None and method == req.method:
                 match = pattern.match(path)
@@ -216,17 +236,16 @@ class FakeVendorServer:
                     with self.lock:
                         self.hits[f"{method} {pattern.pattern.strip('^$')}"] += 1
                     try:
-                        response = fn(req, **match.groupdict())
+                        return fn(req, **match.groupdict())
                     except Exception as exc:  # a bug in the fake must be loud, not a silent hang
-                        response = json_response({"detail": f"fake crashed: {exc!r}"}, 599)
-                    return self._write(handler, response)
-        return self._write(handler, self.not_found(req))
+                        return json_response({"detail": f"fake crashed: {exc!r}"}, 599)
+        return self.not_found(req)
 
     def not_found(self, req: Request) -> Response:
         return json_response({"detail": "Not Found"}, 404)
 
     @staticmethod
-    def _write(handler: BaseHTTPRequestHandler, response: Response) -> None:
+    def _write(handler: BaseHTTPRequestHandler, response: Response, truncate: bool = False) -> None:
         body = response.encoded()
         try:
             handler.send_response(response.status)
@@ -235,6 +254,11 @@ class FakeVendorServer:
             for name, value in response.headers.items():
                 handler.send_header(name.replace("_", "-"), str(value))
             handler.end_headers()
+            if truncate:  # the promised Content-Length never arrives: the client sees the connection close mid-body
+                handler.wfile.write(body[: len(body) // 2])
+                handler.wfile.flush()
+                FakeVendorServer._drop(handler)
+                return
             handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass

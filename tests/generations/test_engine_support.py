@@ -55,6 +55,7 @@ class ScriptedAdapter(VendorAdapter):
         return Balance(credits=SCRIPT.balance)
 
     def submit(self, task):
+        self._before_send("POST", "/scripted/jobs")  # the paid request leaves here (vendors/http.py before_send)
         SCRIPT.submits.append(task.attempt_key)
         if SCRIPT.during_submit:
             SCRIPT.during_submit(task)
