@@ -283,9 +283,13 @@ class VendorAdapter:
         if self._client is None:
             from .http import VendorClient
 
-            self._client = VendorClient(self.base_url, headers=self.auth_headers(),
+            client_class = self.client_class or VendorClient
+            self._client = client_class(self.base_url, headers=self.auth_headers(),
                                         secrets=self.account.own_secrets(), before_send=self._before_send)
         return self._client
+
+    # A VendorClient subclass, for a vendor whose transport needs more (Huhu: its own retry pace). None: VendorClient.
+    client_class: ClassVar[type | None] = None
 
     # Set by the engine around the paid call (runs.StepRun.step_submit): called just before a request that changes
     # something leaves, so the engine knows the paid call went out. An adapter that calls no HTTP API (the sandbox)
@@ -293,8 +297,15 @@ class VendorAdapter:
     on_send = None
 
     def _before_send(self, method: str, path: str) -> None:
-        if self.on_send is not None:
+        if self.on_send is not None and self.is_paid_request(method, path):
             self.on_send(method, path)
+
+    def is_paid_request(self, method: str, path: str) -> bool:
+        """Whether this request (one that changes something, made inside submit()) is the paid call. Default: any
+        such request is treated as paid, the safe side. An adapter whose submit() does unpaid groundwork over HTTP
+        first (Huhu: POST /task, PUT /task before POST /task/generate) names its paid endpoints, so a failure of
+        the groundwork stays a plain retry."""
+        return True
 
     def close(self) -> None:
         if self._client is not None and hasattr(self._client, "close"):

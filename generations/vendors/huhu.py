@@ -48,6 +48,9 @@ class HuhuClient(VendorClient):
         return self.json("PUT", path, **kwargs)
 
 
+PAID_PATHS = ("/task/generate", "/video", "/upscale", "/model/face", "/model/image", "/model/pose")
+
+
 class HuhuAdapter(HuhuResources, VendorAdapter):
     vendor = "huhu"
     label = "Huhu Studio"
@@ -79,6 +82,8 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
                               help="The chosen model image in the pose's prompt (POST /model/pose)."),
     })
 
+    client_class = HuhuClient
+
     def __init__(self, account, client=None):
         super().__init__(account, client=client)
         interval = (account.settings or {}).get("poll_interval_seconds")
@@ -90,12 +95,6 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         if not key:
             raise ConfigurationError(f"the Huhu account {self.account.name!r} has no API key")
         return {"Authorization": f"Bearer {key}"}  # 001 §3
-
-    @property
-    def client(self):
-        if self._client is None:
-            self._client = HuhuClient(self.base_url, headers=self.auth_headers())
-        return self._client
 
     # --- money ----------------------------------------------------------------------------------------------------
     def estimate(self, operation: str, options: dict, num_outputs: int) -> Decimal:
@@ -167,6 +166,11 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
                                                                      task.prompt))
         return Submission(vendor_task_id=ids[0], raw=state,
                           charged_credits=p.estimate_credits("try_on", options, task.num_outputs) * len(ids))
+
+    def is_paid_request(self, method: str, path: str) -> bool:
+        """The calls that cost credits (000 "Credit costs"): generation, video, upscale and model generation.
+        POST /task and PUT /task inside a try-on's submit are free groundwork."""
+        return method == "POST" and path.rstrip("/").endswith(PAID_PATHS)
 
     def _remember(self, task, state: dict) -> None:
         """Huhu's ids into vendor_state BEFORE the paid call (the engine keeps the in-memory dict it merges into)."""

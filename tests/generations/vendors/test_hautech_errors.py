@@ -34,16 +34,28 @@ def test_an_input_the_document_does_not_list_is_refused_with_every_reason_hautec
                                   "required; prompt is required (HTTP 422)")
 
 
-def test_a_503_on_the_paid_run_is_retried_and_paid_once(fake):
-    fake.inject(status=503, payload={"message": "Service Unavailable"}, path=RUN)
+def test_a_500_on_the_paid_run_is_retried_and_paid_once(fake):
+    fake.inject(status=500, payload={"message": "Internal server error"}, path=RUN)
     task = hautech_task(hautech_account(fake))
 
     step(task)
-    assert task.step == "submit" and task.error_message.startswith("Service Unavailable")
+    assert task.step == "submit" and task.error_message.startswith("Internal server error")
     drive(task, fake)
 
     assert task.status == TaskStatus.REVIEW_SUBMITTED
     assert fake.paid_runs == 1
+
+
+def test_a_503_on_the_paid_run_is_an_unknown_outcome_held_for_a_person(fake):
+    # A gateway's 503 says nothing about whether the run started behind it, and Hautech has no run listing.
+    fake.inject(status=503, payload={"message": "Service Unavailable"}, path=RUN)
+    task = hautech_task(hautech_account(fake))
+
+    drive(task, fake)
+
+    assert task.step == "hold" and task.outcome_unknown and "Hautech dashboard" in task.error_message
+    assert "/v1/workflows/run/" in task.error_message and fake.paid_runs == 0
+    assert len(fake.runs) == 0
 
 
 def test_a_dropped_connection_on_upload_is_retried(fake):
@@ -108,8 +120,9 @@ def test_a_crash_after_hautech_answered_recovers_the_pipeline_id_from_the_journa
     pipeline_id = task.vendor_task_id
     journal = task.vendor_state["hautech_submit"]
     # The worker died after the answer was journaled but before the engine saved the id.
+    sent = {"at": task.attempt_started_at.isoformat(), "request": "POST /v1/workflows/run/naomi"}
     Task.objects.filter(pk=task.pk).update(vendor_task_id="", step="submit", status=TaskStatus.TASK_CREATED,
-                                           vendor_state={"hautech_submit": journal})
+                                           vendor_state={"hautech_submit": journal, "sent": sent})
 
     drive(task, fake)
 
@@ -120,10 +133,10 @@ def test_a_crash_after_hautech_answered_recovers_the_pipeline_id_from_the_journa
 def test_a_crash_while_the_paid_run_was_in_flight_stops_for_a_person(fake):
     task = hautech_task(hautech_account(fake))
     step(task)
-    journal = {**task.vendor_state["hautech_submit"], "state": "sending"}
-    journal.pop("pipelineId")
+    # The worker died after the run request left (the engine's "sent" mark) and before any answer.
+    sent = {"at": task.attempt_started_at.isoformat(), "request": "POST /v1/workflows/run/naomi"}
     Task.objects.filter(pk=task.pk).update(vendor_task_id="", step="submit", status=TaskStatus.TASK_CREATED,
-                                           vendor_state={"hautech_submit": journal})
+                                           vendor_state={"sent": sent})
 
     drive(task, fake)
 

@@ -57,7 +57,9 @@ def test_huhu_task_ids_are_on_record_before_the_paid_call_is_made(fake, account,
     assert generate_calls(fake) == 1 and sum(fake.paid.values()) == 0
     task.refresh_from_db()
     assert task.vendor_state["huhu"]["task_ids"] == huhu_task_ids(task) != []
+    # The dropped answer leaves the outcome unknown: the attempt stays open and is looked up, never resent blindly.
     assert task.attempt_started_at is not None and not task.vendor_task_id
+    assert task.vendor_state["sent"]["request"] == "POST /task/generate" and task.vendor_state["lost"]
 
 
 def test_a_back_view_gets_its_own_huhu_task_and_the_back_facing_model_image(fake, account, queued):
