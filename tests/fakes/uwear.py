@@ -122,6 +122,7 @@ class FakeUwear(FakeVendorServer):
         self.results: dict[int, dict] = {}
         self.owner: dict[tuple[str, int], str] = {}
         self.fail_next = 0  # the next N generations end in Error
+        self.listing_lag = 0.0  # seconds before a new generation shows in GET /generations
         self.webhooks = "queue"  # "queue", "drop", "duplicate" or "http" (POST them at once)
         self.outbox: list[Delivery] = []
         self.sent_webhooks: list[Delivery] = []
@@ -529,7 +530,10 @@ class FakeUwear(FakeVendorServer):
         key = self._key(req)
         if key is None:
             return self._unauthorized()
-        records = [self._record(g) for g in self.generations.values() if g.key == key]
+        # A listing that lags behind the jobs (listing_lag seconds), as a search index or a read replica would.
+        visible_before = self.clock() - self.listing_lag
+        records = [self._record(g) for g in list(self.generations.values())
+                   if g.key == key and g.created <= visible_before]
         status = req.arg("status")
         if status and status not in ("Done", "Created", "Ongoing", "Error"):
             return invalid(Invalid("status", "must be one of Done, Created, Ongoing, Error"))
