@@ -139,6 +139,7 @@ class BatchProgress:
     failed: int
     running: int
     cancelled: int
+    attention: int = 0  # held for a person (an unknown outcome, …): not running, not finished
 
     @property
     def percent(self) -> int:
@@ -151,9 +152,11 @@ def progress(batch: Batch) -> BatchProgress:
     counts = batch.tasks.aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status__in=finished)),
         cancelled=Count("pk", filter=Q(step=CANCELLED_STEP)),
-        failed=Count("pk", filter=Q(status__in=lifecycle.FAILED) & ~Q(step=CANCELLED_STEP)))
-    running = counts["total"] - counts["done"] - counts["failed"] - counts["cancelled"]
-    return BatchProgress(counts["total"], counts["done"], counts["failed"], running, counts["cancelled"])
+        failed=Count("pk", filter=Q(status__in=lifecycle.FAILED) & ~Q(step=CANCELLED_STEP)),
+        attention=Count("pk", filter=Q(needs_attention=True) & ~Q(status__in=finished | lifecycle.FAILED)))
+    running = counts["total"] - counts["done"] - counts["failed"] - counts["cancelled"] - counts["attention"]
+    return BatchProgress(counts["total"], counts["done"], counts["failed"], running, counts["cancelled"],
+                         counts["attention"])
 
 
 # --- vendor comparisons ----------------------------------------------------------------------------------------------

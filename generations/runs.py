@@ -34,8 +34,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import jobs, limits, outputs, poll_timing
-from .housekeeping import (ACTIVE_STEPS, SWEEP_GRACE, refresh_balance, regenerate,  # noqa: F401 - re-exported
-                           resume_paused_accounts, sweep)
+from .housekeeping import (ACTIVE_STEPS, SWEEP_GRACE, NotHeld, refresh_balance, regenerate,  # noqa: F401
+                           resolve_unknown, resume_paused_accounts, sweep)  # re-exported: the engine's entry points
 from .lifecycle import ACCOUNT_TRANSITIONS, TASK_TRANSITIONS, advance_task, can_move, set_account_state
 from .models import AccountState, Batch, BatchState, CreditEntry, CreditKind, Task, TaskStatus, VendorAccount
 from .vendors import registry

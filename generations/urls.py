@@ -18,6 +18,7 @@ urlpatterns = [
     path("skus/<int:pk>/tasks/", progress.sku_tasks, name="sku_tasks"),
     path("tasks/<int:pk>/card/", progress.task_card, name="task_card"),
     path("tasks/<int:pk>/regenerate/", review.task_regenerate, name="task_regenerate"),
+    path("tasks/<int:pk>/settle/", review.task_settle, name="task_settle"),  # outcome unknown (roles.REVIEW)
     # Review (roles.REVIEW) and client approval (roles.CLIENT_REVIEW)
     path("projects/<int:pk>/review/", review.review_board, name="review_board"),
     path("projects/<int:pk>/review/bulk-approve/", review.review_bulk_approve, name="review_bulk_approve"),

@@ -105,6 +105,21 @@ def broker_url(tmp_path, settings):
     """The broker the worker and this test publish to: Redis when CELERY_BROKER_URL says so, else a fresh
     filesystem broker folder for this test only."""
     configured = os.environ.get("CELERY_BROKER_URL", "")
+    if configured.startswith(("amqp", "pyamqp")):
+        from kombu import Connection
+
+        try:
+            with Connection(configured, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
+                channel = conn.channel()
+                for queue in ("vendor", "media", "celery"):  # what an earlier test left behind is not ours
+                    try:
+                        channel.queue_purge(queue)
+                    except Exception:  # noqa: BLE001 - a queue that does not exist yet has nothing to purge
+                        channel = conn.channel()
+        except Exception as exc:  # noqa: BLE001 - any connection failure means the service is missing
+            service_missing(f"RabbitMQ at {configured} ({type(exc).__name__})")
+        return configured
     if configured.startswith("redis"):
         if not _redis_up(configured):
             service_missing(f"Redis at {configured}")
@@ -113,7 +128,7 @@ def broker_url(tmp_path, settings):
         redis.Redis.from_url(configured).flushdb()
         return configured
     if REQUIRE_SERVICES:
-        pytest.fail("CI must run the worker tests against Redis (CELERY_BROKER_URL)")
+        pytest.fail("CI must run the worker tests against Redis or RabbitMQ (CELERY_BROKER_URL)")
     return "filesystem://"
 
 

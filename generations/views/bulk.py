@@ -23,6 +23,7 @@ from ..vendors.base import VendorError
 from .common import team_project
 from .generate import _model_picker, _pose_picker
 from .progress import STOP_POLLING
+from .review import held_tasks
 
 TEMPLATE = "generations/bulk_generate.html"
 BATCHES_CHANGED = "batches-changed"  # the project's batch list listens for it and reloads
@@ -208,7 +209,9 @@ def _panel(request: HttpRequest, batch: Batch, *, toasts: bool = False):
     may_control = can(request.membership, GENERATE)
     context = {"batch": batch, "progress": progress, "polling": polling, "toasts": toasts,
                "may_control": may_control, "rest_count": len(rest_ids), "rest_batch": rest_batch,
-               "rest_token": launch.new_form_token() if rest_ids and rest_batch is None else ""}
+               "rest_token": launch.new_form_token() if rest_ids and rest_batch is None else "",
+               # The page (not the polling panel) lists its tasks held as "outcome unknown" for a manager.
+               "unknown_outcomes": lambda: held_tasks(request, batch=batch) if can(request.membership, REVIEW) else []}
     template = "generations/_batch_panel.html" if is_fragment(request) else "generations/bulk_batch.html"
     return render(request, template, context, status=200 if polling else STOP_POLLING)
 

@@ -32,6 +32,7 @@ def prepare_cards(request: HttpRequest, tasks) -> list[Task]:
         task.can_review = may_review
         task.awaiting_review = task.status in AWAITING_REVIEW
         task.can_build_on = may_regenerate  # edit / upscale / video from an approved output
+        task.can_settle = may_review and task.outcome_unknown  # resubmit / mark failed a lost paid call
     return tasks
 
 

@@ -32,6 +32,8 @@ def _board(request: HttpRequest, project, selected_pk=None, status=200):
         "next_pk": _neighbour(outputs, selected, +1), "history": _history(request, selected),
         # Called by the template only where the page head renders (one COUNT), never for the board fragment.
         "held_count": lambda: vision.held_outputs(request.team).filter(task__sku__project=project).count(),
+        # Called only where the page head renders: paid calls whose outcome a person must settle.
+        "unknown_outcomes": lambda: held_tasks(request, sku__project=project),
     }
     if is_fragment(request) and request.htmx.target == "review-preview":
         return render(request, f"{TEMPLATE}#preview", context, status=status)
@@ -118,3 +120,56 @@ def task_regenerate(request: HttpRequest, pk: int):
     task = get_object_or_404(card_tasks(request), pk=pk)
     prepare_cards(request, [task])
     return render(request, "generations/progress.html#task_card", {"task": task, "toasts": True})
+
+
+@require_POST
+@member_required(REVIEW)
+def task_settle(request: HttpRequest, pk: int):
+    """A manager settles a task held as "outcome unknown" (runs.StepRun.hold_unknown): submit again, after
+    confirming the vendor's dashboard shows no job (it may charge again), or mark it failed."""
+    task = get_object_or_404(card_tasks(request), pk=pk)
+    decision = request.POST.get("decision", "")
+    if decision not in (Decision.RESUBMITTED, Decision.MARKED_FAILED):
+        messages.error(request, "Choose “submit again” or “mark failed”.")
+    elif decision == Decision.RESUBMITTED and request.POST.get("confirm") != "yes":
+        messages.error(request, f"Nothing was submitted: first confirm that the {task.account.get_vendor_display()} "
+                                f"dashboard shows no job for this request (submitting again may charge again).")
+    else:
+        try:
+            runs.resolve_unknown(task, request.user, decision)
+        except runs.NotHeld as exc:
+            messages.error(request, str(exc))
+        else:
+            record_audit(request, task, decision)
+            messages.success(request, f"{task.sku.code}: submitted again." if decision == Decision.RESUBMITTED
+                             else f"{task.sku.code}: marked failed.")
+    if not is_fragment(request):
+        return redirect(request.POST.get("next") if _safe_next(request) else reverse("sku_detail", args=[task.sku_id]))
+    task = get_object_or_404(card_tasks(request), pk=pk)
+    prepare_cards(request, [task])
+    return render(request, "generations/progress.html#task_card", {"task": task, "toasts": True})
+
+
+def _safe_next(request: HttpRequest) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                            require_https=request.is_secure())
+
+
+def record_audit(request: HttpRequest, task, decision: str) -> None:
+    """The audit log keeps money decisions too (studio.audit, where the studio has one)."""
+    try:
+        from studio import audit
+    except ImportError:
+        return
+    action = "held_task_resubmitted" if decision == Decision.RESUBMITTED else "held_task_marked_failed"
+    audit.record(task.team, request.user, action, task, ip=request.META.get("REMOTE_ADDR"), task_id=task.pk)
+
+
+def held_tasks(request: HttpRequest, **scope):
+    """Tasks of this scope held as "outcome unknown", as cards with the manager's two actions (at most 20)."""
+    tasks = card_tasks(request).filter(step="hold", needs_attention=True, vendor_state__has_key="outcome_unknown",
+                                       **scope).order_by("updated_at", "pk")[:20]
+    return prepare_cards(request, tasks)

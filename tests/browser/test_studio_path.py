@@ -183,3 +183,57 @@ def test_the_generate_form_follows_the_account_and_the_model_filters(page, scree
     expect(picker).to_contain_text("Aiko")
     expect(picker.locator(".gen-pick:has-text('Bola') input")).to_be_checked()  # a filter keeps the choice
     screenshot(page, "generate-model-filter")
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_a_manager_settles_paid_calls_whose_outcome_is_unknown(page, screenshot):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generations import runs
+    from generations.models import Decision, ReviewEvent
+
+    team = f.TeamFactory(name="Atelier")
+    project = f.ProjectFactory(program=f.ProgramFactory(team=team))
+    account = f.VendorAccountFactory(team=team, name="No listing", settings={"reconcile": False})
+    manager = f.MembershipFactory(team=team, role=Role.MANAGER).user
+    held = []
+    for code in ("TEE-1", "TEE-2"):
+        task = f.TaskFactory(account=account, team=team, sku=f.SKUFactory(project=project, code=code))
+        sent = (timezone.now() - timedelta(seconds=30)).isoformat()
+        Task.objects.filter(pk=task.pk).update(attempt_key=f"key-{code}", attempt_started_at=timezone.now(),
+                                               vendor_state={"sent": {"at": sent, "request": "POST ledger"}})
+        runs.advance(task.pk)  # the paid call's answer was lost and this vendor cannot be asked: held
+        held.append(task)
+
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    sign_in(page, manager.username)
+    page.goto(f"/projects/{project.pk}/review/")
+    section = page.locator("#unknown-outcomes")
+    expect(section).to_contain_text("outcome unknown (2)")
+    first = section.locator(f"#task-{held[0].pk}")
+    expect(first).to_contain_text("Outcome unknown")
+    screenshot(page, "held-outcome-unknown")
+
+    first.locator("button:has-text('submit again')").click()  # the confirmation is required first
+    expect(first.locator("input[name=confirm]")).to_be_visible()
+    assert Task.objects.get(pk=held[0].pk).step == "hold"
+    first.locator("input[name=confirm]").check()
+    first.locator("button:has-text('submit again')").click()
+    expect(page.locator(f"#task-{held[0].pk}")).not_to_contain_text("Outcome unknown")
+    expect(page.locator(f"#task-{held[0].pk} .settle-unknown")).to_have_count(0)
+
+    second = page.locator(f"#task-{held[1].pk}")
+    second.locator("button:has-text('Mark failed')").click()
+    expect(page.locator(f"#task-{held[1].pk}")).to_contain_text(TaskStatus.GENERATION_FAILED)
+    screenshot(page, "held-settled")
+
+    resubmitted, failed = (Task.objects.get(pk=t.pk) for t in held)
+    assert resubmitted.step == "submit" and resubmitted.attempt_key != "key-TEE-1"
+    assert failed.status == TaskStatus.GENERATION_FAILED
+    assert set(ReviewEvent.objects.filter(task__in=held).values_list("decision", flat=True)) == {
+        Decision.RESUBMITTED, Decision.MARKED_FAILED}
+    assert not [e for e in errors if "Content Security Policy" in e or "Uncaught" in e]

@@ -9,6 +9,7 @@ OBJECT_ROUTES: dict = {
     "sku_tasks": lambda w: {"pk": w.sku.pk},
     "task_card": lambda w: {"pk": w.task.pk},
     "task_regenerate": lambda w: {"pk": w.task.pk},
+    "task_settle": lambda w: {"pk": w.task.pk},
     "review_board": lambda w: {"pk": w.project.pk},
     "review_bulk_approve": lambda w: {"pk": w.project.pk},
     "review_decide": lambda w: {"pk": w.output.pk},
