@@ -55,6 +55,13 @@ class VendorAccountForm(forms.ModelForm):
             self.fields["vendor"].disabled = True  # an account's vendor never changes; make a new account
         elif "sandbox" not in available:
             self.fields["vendor"].initial = None
+        self.vendor_settings = vendor_settings(self.instance.vendor if self.instance.pk else self.data.get("vendor"))
+        for setting in self.vendor_settings:
+            field = (forms.ChoiceField(choices=setting.choices) if setting.choices else forms.CharField(max_length=300))
+            field.label, field.required = setting.label, False
+            field.initial = setting.read(self.instance.settings or {})
+            field.help_text = f"{setting.help} Default: {setting.default}.".strip()
+            self.fields[setting.field_name] = field
 
     def clean(self):
         cleaned = super().clean()
@@ -62,6 +69,12 @@ class VendorAccountForm(forms.ModelForm):
         if vendor and vendor != Vendor.SANDBOX and not (cleaned.get("api_key") or self.instance.has_api_key):
             self.add_error("api_key", "This vendor needs an API key.")
         return cleaned
+
+    def merged_settings(self, settings: dict) -> dict:
+        for setting in self.vendor_settings:
+            if setting.field_name in self.cleaned_data:
+                settings = _merge(settings, setting, self.cleaned_data[setting.field_name] or "")
+        return settings
 
     def save(self, commit=True):
         account = super().save(commit=False)
@@ -71,11 +84,36 @@ class VendorAccountForm(forms.ModelForm):
             account.set_api_key(new_key)
         if self.cleaned_data.get("webhook_secret"):
             account.set_webhook_secret(self.cleaned_data["webhook_secret"])
+        account.settings = self.merged_settings(account.settings or {})
         if commit:
             account.save()
             if new_key and account.state == AccountState.DISABLED:
                 lifecycle.set_account_state(account, AccountState.ACTIVE, "")
         return account
+
+
+def vendor_settings(vendor: str | None):
+    try:
+        return tuple(registry.adapter_class(vendor).account_settings) if vendor else ()
+    except ConfigurationError:
+        return ()
+
+
+def _merge(settings: dict, setting, value: str) -> dict:
+    """Write one field into the settings JSON; a value equal to the default is stored as absent (the default
+    then follows the code, e.g. a corrected document reading)."""
+    settings = dict(settings)
+    target = dict(settings.get(setting.group) or {}) if setting.group else settings
+    if value in ("", setting.default):
+        target.pop(setting.key, None)
+    else:
+        target[setting.key] = value
+    if setting.group:
+        if target:
+            settings[setting.group] = target
+        else:
+            settings.pop(setting.group, None)
+    return settings
 
 
 @dataclass

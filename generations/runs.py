@@ -482,6 +482,8 @@ class StepRun:
             wait = exc.retry_after if exc.retry_after is not None else limits.backoff(self.task.attempts)
             return self.finish(self.task.step, max(wait, 1.0), attempts=0)
         if isinstance(exc, NotFound) and not in_submit:
+            if exc.status_code is None:  # the adapter's own words (Uwear: "assets live 4 hours") say it best
+                return self.hold(f"{exc} Nothing was resubmitted, so nothing was paid twice.")
             return self.hold(f"{label} no longer knows job {self.task.vendor_task_id} (HTTP 404). It was not "
                              f"resubmitted, so nothing was paid twice.")
         if exc.permanent:

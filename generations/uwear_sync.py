@@ -19,13 +19,16 @@ from django.utils import timezone
 from catalog.models import SKU, FashionModel, GarmentView
 
 from .models import VendorReference
-from .vendors.base import RateLimited, Unavailable, ValidationFailed, VendorError
+from .vendors.base import OutcomeUnknown, Unavailable, ValidationFailed, VendorError
 from .vendors.uwear import Page, UwearAdapter, public_url
 
 CLOTHING_ITEM = "uwear_clothing_item"
 AVATAR = "uwear_avatar"
 # A creation claimed longer ago than this without an id is taken as a crashed worker's: look it up, then retry.
 STALE_CLAIM = timedelta(minutes=2)
+# After a create whose answer was lost, a lookup that finds nothing waits this long (a listing can lag) before the
+# item is created again; within the engine's retry budget.
+LOST_SETTLE = timedelta(seconds=10)
 AGE_FOR_RANGE = {"Young": 20, "Young Adult": 27, "Middle-aged": 45, "Mature": 55, "Senior": 68}
 AGE_FOR_TYPE = {"Baby": 1, "Toddler": 3, "Kid": 8}
 
@@ -51,23 +54,32 @@ def _create_once(account, kind: str, obj, name: str, create: Callable[[], dict],
         ref.refresh_from_db()
         if ref.vendor_id:
             return ref
-        since = ref.raw.get("creating_since", "")
-        if since and now - datetime.fromisoformat(since) < STALE_CLAIM:
+        since, lost_at = ref.raw.get("creating_since", ""), ref.raw.get("lost_at", "")
+        if not lost_at and since and now - datetime.fromisoformat(since) < STALE_CLAIM:
             raise Unavailable(f"another worker is creating the Uwear {kind.split('_', 1)[1].replace('_', ' ')}")
+        # The last create's answer was lost (or its worker died): Uwear may have made it. Find it by our name
+        # before anything is made again (it costs a credit with image enhancement), giving the listing a moment.
         found = _find_by_name(listing, name)
         if found is not None:
             return _save(ref, str(found[id_field]), found)
+        if lost_at and now - datetime.fromisoformat(lost_at) < LOST_SETTLE:
+            raise Unavailable(f"looking for the Uwear {kind.split('_', 1)[1].replace('_', ' ')} whose creation "
+                              f"answer was lost before creating it again")
         taken_over = VendorReference.objects.filter(pk=ref.pk, vendor_id="", raw__creating_since=since).update(
             raw={"creating_since": now.isoformat(), "name": name})
         if not taken_over:
             raise Unavailable("another worker took over creating it")
     try:
         created = create()
-    except VendorError as exc:
-        if exc.permanent or isinstance(exc, RateLimited):
-            # A definite refusal: nothing was created, free the claim. Timeouts and 5xx leave it: Uwear may have
-            # created the item, so the next try after STALE_CLAIM looks it up first.
-            VendorReference.objects.filter(pk=ref.pk, vendor_id="").update(raw={})
+    except OutcomeUnknown:
+        # Sent, answer lost: Uwear may have created it. The claim stays, marked, so the next try (within the
+        # engine's retry budget, not after STALE_CLAIM) looks it up by name first and creates it only if absent.
+        VendorReference.objects.filter(pk=ref.pk, vendor_id="").update(
+            raw={"creating_since": now.isoformat(), "name": name, "lost_at": timezone.now().isoformat()})
+        raise
+    except VendorError:
+        # An answer (a refusal, a 500, a 429) or a request that never left: nothing was created, free the claim.
+        VendorReference.objects.filter(pk=ref.pk, vendor_id="").update(raw={})
         raise
     return _save(ref, str(created[id_field]), created)
 
@@ -155,6 +167,24 @@ def clothing_item_ids(adapter: UwearAdapter, task) -> list[int]:
     sku_ids = sorted(set(task.garment_images.values_list("sku_id", flat=True))) or [task.sku_id]
     skus = SKU.objects.filter(pk__in=sku_ids).order_by("pk")
     return [int(ensure_clothing_item(adapter, sku).vendor_id) for sku in skus]
+
+
+def forget(adapter: UwearAdapter, task, kinds: list[str]) -> int:
+    """Drop this task's clothing item and/or avatar references on the account (Uwear deleted them): the next
+    prepare() creates them again."""
+    sku_ids = sorted(set(task.garment_images.values_list("sku_id", flat=True))) or [task.sku_id]
+    targets = []
+    if CLOTHING_ITEM in kinds:
+        targets += [(CLOTHING_ITEM, sku) for sku in SKU.objects.filter(pk__in=sku_ids)]
+    if AVATAR in kinds:
+        fashion_model = task.model_image.fashion_model if task.model_image_id else task.sku.fashion_model
+        if fashion_model is not None:
+            targets.append((AVATAR, fashion_model))
+    removed = 0
+    for kind, obj in targets:
+        removed += VendorReference.objects.filter(account=adapter.account, kind=kind, object_id=obj.pk, key="",
+                                                  content_type=ContentType.objects.get_for_model(obj)).delete()[0]
+    return removed
 
 
 def update_clothing_item(adapter: UwearAdapter, sku: SKU, *, name: str | None = None,

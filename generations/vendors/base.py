@@ -185,6 +185,28 @@ class Capabilities:
         return {name: opt.clean(options.get(name)) for name, opt in known.items()}
 
 
+@dataclass(frozen=True)
+class AccountSetting:
+    """A vendor-specific setting a team admin edits as a real field on the account page (kept in
+    VendorAccount.settings[group][key], or settings[key] without a group), with its default shown."""
+
+    key: str
+    label: str
+    default: str
+    group: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+
+    @property
+    def field_name(self) -> str:
+        return f"vs__{self.group}__{self.key}" if self.group else f"vs__{self.key}"
+
+    def read(self, settings: dict) -> str:
+        container = (settings or {}).get(self.group) or {} if self.group else (settings or {})
+        value = container.get(self.key) if isinstance(container, dict) else None
+        return str(value) if value not in (None, "") else self.default
+
+
 # --- Normalized results -----------------------------------------------------------------------------------------
 @dataclass
 class Balance:
@@ -245,6 +267,8 @@ class VendorAdapter:
     settle_looks: ClassVar[int] = 4
     # Where a person checks what the vendor did (and charged) when the engine cannot: shown on a held task.
     dashboard_url: ClassVar[str] = ""
+    # Vendor-specific settings offered as fields on the account page (generations/accounts.py).
+    account_settings: ClassVar[tuple[AccountSetting, ...]] = ()
     # Whether one call can report on many jobs (Huhu's GET /task lists every task): then poll_many is cheaper.
     batch_polling: ClassVar[bool] = False
     # Documented submission rate per key, if any (ArtEmotion: 10 try-on per minute).

@@ -28,8 +28,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .base import (Capabilities, ConfigurationError, GenerationFailed, Option, OperationSpec, OutcomeUnknown, PollResult,
-                   RateLimited, RemoteOutput, Submission, ValidationFailed, VendorAdapter, VendorError)
+from .base import (AccountSetting, Capabilities, ConfigurationError, GenerationFailed, Option, OperationSpec,
+                   OutcomeUnknown, PollResult, RateLimited, RemoteOutput, Submission, ValidationFailed, VendorAdapter,
+                   VendorError)
 from .hautech_prompts import default_prompt_for_task, garment_label, task_garments
 from .hautech_status import Pipeline, output_images, parse_pipeline
 
@@ -117,6 +118,20 @@ class HautechAdapter(VendorAdapter):
     # to a paid run is held for a person (runs.StepRun.hold_unknown). find_submission reads only our own journal.
     can_reconcile = False
     dashboard_url = "https://app.hautech.ai"  # not in document 003, which names only api.hautech.ai
+    # The three-step upload is only referenced by 003 ("See guides#upload-image"), so every part of our reading of it
+    # is a field on the account page, its default shown, for a team to correct without a release.
+    account_settings = tuple(
+        AccountSetting(key, label, UPLOAD_DEFAULTS[key], group="upload", choices=choices, help=help_text)
+        for key, label, choices, help_text in (
+            ("initialize_path", "Upload step 1: initialize path", (), "POST; answers the upload URL."),
+            ("url_field", "Upload URL field in that answer", (), ""),
+            ("send_method", "Upload step 2: method", (("PUT", "PUT"), ("POST", "POST")), "Sent to the upload URL."),
+            ("send_as", "Upload step 2: body", (("multipart", "Multipart form"), ("raw", "Raw bytes")), ""),
+            ("file_field", "Multipart file field name", (), "Only for a multipart body."),
+            ("token_field", "File token field", (), "In the step 2 (or step 1) answer, sent to finalize."),
+            ("finalize_path", "Upload step 3: finalize path", (), "POST; answers the image id."),
+            ("image_path", "Image URL path", (), "GET, with {id}: an output given only as an image id."),
+        ))
     capabilities = Capabilities({
         "try_on": OperationSpec("try_on", options=OPTIONS, needs_garment=True, accepts_pose=True,
                                 help="Naomi: the garment on an AI model in the chosen pose (a pose with a "

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import uwear_catalog as catalog
-from .base import (NotFound, PollResult, RemoteOutput, Submission, Unsupported, ValidationFailed, VendorAdapter,
-                   VendorError)
+from .base import (AccountSetting, NotFound, PollResult, RemoteOutput, Submission, Unavailable, Unsupported,
+                   ValidationFailed, VendorAdapter, VendorError)
 
 # "Poll GET /generation/{generation_id} until the status is Done, Error, Created, or Ongoing" (Core Rules).
 STATES = {"Created": "pending", "Ongoing": "running", "Done": "completed", "Error": "failed"}
@@ -129,6 +129,14 @@ class UwearAdapter(VendorAdapter):
     can_reconcile = True  # GET /generations lists every generation of the key
     batch_polling = True  # ...with status and generation_results, so one listing reports on many jobs
     poll_interval = 10.0  # "poll with backoff"; the document names no interval
+    dashboard_url = "https://app.uwear.ai"
+    # Seed 002 names a request-level webhook_secret but not how a delivery is signed: the account says which of the
+    # two usual schemes Uwear uses (uwear_webhook.UwearWebhookView.verify). Polling stays the truth either way.
+    account_settings = (AccountSetting(
+        "webhook_signing", "Webhook signature scheme", "timestamped", choices=(
+            ("timestamped", "HMAC-SHA256 of “{timestamp}.{body}”, X-Uwear-Timestamp header (Stripe style)"),
+            ("body", "“sha256=” HMAC-SHA256 of the raw body (GitHub style)")),
+        help="Uwear's document does not say how deliveries are signed."),)
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.account.reveal_api_key()}"}
@@ -160,8 +168,29 @@ class UwearAdapter(VendorAdapter):
 
     def submit(self, task) -> Submission:
         body = self.generation_body(task)
-        created = self.client.post("/generation", json=body)
+        try:
+            created = self.client.post("/generation", json=body)
+        except (NotFound, ValidationFailed) as exc:
+            self._forget_if_deleted(task, exc)
+            raise
         return Submission(vendor_task_id=str(created["generation_id"]), raw=scrubbed(created))
+
+    def _forget_if_deleted(self, task, exc: VendorError) -> None:
+        """"Clothing item not found" / "Avatar not found": the item or avatar was deleted outside the studio (Uwear's
+        own app). Nothing was paid for the refusal. Forget the stale reference and go round once more: prepare()
+        creates it again from our garment images, then the generation is submitted. A second such answer fails the
+        task with Uwear's words (something else is wrong)."""
+        from generations import uwear_sync
+
+        message = str(exc).lower()
+        words = {uwear_sync.CLOTHING_ITEM: "clothing item", uwear_sync.AVATAR: "avatar"}
+        stale = [kind for kind, word in words.items() if word in message and "not found" in message]
+        if not stale or task.vendor_state.get("uwear_recreated"):
+            return
+        uwear_sync.forget(self, task, stale)
+        task.vendor_state = {**task.vendor_state, "uwear_recreated": stale}
+        raise Unavailable(f"Uwear no longer has the {' and '.join(words[k] for k in stale)} of this task (deleted "
+                          f"outside the studio); it is created again and the generation resubmitted") from None
 
     def generation_body(self, task, *, with_webhook: bool = True) -> dict:
         """The POST /generation body for a task. Checks every catalog rule before the paid call."""

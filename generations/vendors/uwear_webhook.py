@@ -57,15 +57,17 @@ class UwearWebhookView(WebhookView):
         scheme. Unsigned → 400; unreadable, stale (> 5 min either way) or wrong → 403 (base check_timestamp)."""
         signature = request.headers.get(self.signature_header, "").strip()
         timestamp = request.headers.get(self.timestamp_header, "").strip()
-        if not signature or not timestamp:
+        scheme = (account.settings or {}).get("webhook_signing") or "timestamped"
+        if not signature or (scheme == "timestamped" and not timestamp):
             raise WebhookRejected("missing signature or timestamp", 400)
-        self.check_timestamp(timestamp)
+        if timestamp or scheme == "timestamped":  # the body scheme has no timestamp; dedupe still applies
+            self.check_timestamp(timestamp)
         if not account.webhook_secret_encrypted:
             raise WebhookRejected("the account has no webhook secret", 403)
         for prefix in ("sha256=", "v1="):  # tolerate the prefixes the Stripe / GitHub conventions add
             signature = signature.removeprefix(prefix)
-        expected = hmac.new(account.reveal_webhook_secret().encode(), f"{timestamp}.".encode() + request.body,
-                            hashlib.sha256).hexdigest()
+        signed = request.body if scheme == "body" else f"{timestamp}.".encode() + request.body
+        expected = hmac.new(account.reveal_webhook_secret().encode(), signed, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature):
             raise WebhookRejected("bad signature", 403)
 

@@ -77,11 +77,18 @@ class Invalid(Exception):
         self.field, self.msg = field, msg
 
 
+class Missing(Invalid):
+    """A referenced object that does not exist (deleted in Uwear's own app, or another key's): 404 with a detail,
+    as Uwear answers for an unknown id, rather than a validation error on the field."""
+
+
 def iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def invalid(exc: Invalid) -> Response:
+    if isinstance(exc, Missing):
+        return json_response({"detail": exc.msg}, 404)
     return json_response({"detail": [{"loc": ["body", exc.field], "msg": exc.msg, "type": "value_error"}]}, 422)
 
 
@@ -405,10 +412,10 @@ class FakeUwear(FakeVendorServer):
             raise Invalid("clothing_item_id", "clothing_item_id or clothing_item_ids is required for try-on")
         for number in ids:
             if not isinstance(number, int) or self.owner.get(("item", number)) != key or number not in self.items:
-                raise Invalid("clothing_item_id", f"clothing item {number} not found")
+                raise Missing("clothing_item_id", "Clothing item not found")
         avatar = body.get("avatar_id")
         if avatar is not None and (self.owner.get(("avatar", avatar)) != key or avatar not in self.avatars):
-            raise Invalid("avatar_id", f"avatar {avatar} not found")
+            raise Missing("avatar_id", "Avatar not found")
         if "enhance_user_prompt" in body and not isinstance(body["enhance_user_prompt"], bool):
             raise Invalid("enhance_user_prompt", "must be a boolean")
 

@@ -438,3 +438,41 @@ def test_a_rejected_key_disables_the_account_and_a_402_pauses_it(account, fake):
     step(try_on_task(other))
     other.refresh_from_db()
     assert other.state == AccountState.PAUSED and fake.paid_generations == 0
+
+
+# --- Small contract gaps around lost answers (issue: unknown outcomes) ------------------------------------------
+def test_a_clothing_item_create_whose_answer_was_lost_is_found_by_name_not_made_twice(account, fake, settings):
+    settings.STUDIO_HTTP_READ_TIMEOUT = 0.3
+    fake.inject("lost", path=r"/clothing-item$", seconds=0.6)  # Uwear makes the item; the answer never arrives
+    task = try_on_task(account)
+    step(task)
+    assert task.step == "submit" and len(fake.items) == 1 and fake.paid_generations == 0
+    assert "another worker" not in task.error_message
+    step(task)  # no two-minute wait: the next try looks the item up by name and goes on to the generation
+    assert len(fake.items) == 1 and task.step == "poll" and fake.paid_generations == 1
+
+
+def test_a_clothing_item_create_refused_with_a_500_frees_the_claim_at_once(account, fake):
+    fake.inject(status=500, path=r"/clothing-item$")
+    task = try_on_task(account)
+    step(task)
+    assert task.step == "submit" and len(fake.items) == 0
+    step(task)
+    assert len(fake.items) == 1 and task.step == "poll" and fake.paid_generations == 1
+
+
+def test_a_clothing_item_deleted_outside_the_studio_is_created_again_once(account, fake, adapter):
+    first = try_on_task(account)
+    step(first)
+    (item_id,) = list(fake.items)
+    fake.items.clear()  # deleted in Uwear's own app
+    task = try_on_task(account)  # the same SKU again
+    Task.objects.filter(pk=task.pk).update(sku=first.sku)
+    task.garment_images.set(first.garment_images.all())
+    task.refresh_from_db()
+    step(task)  # 404 "Clothing item not found": nothing paid, the stale reference forgotten
+    assert task.step == "submit" and "deleted outside the studio" in task.error_message
+    assert fake.paid_generations == 1
+    step(task)
+    assert task.step == "poll" and fake.paid_generations == 2
+    assert len(fake.items) == 1 and item_id not in fake.items

@@ -171,3 +171,33 @@ def test_the_fake_posts_its_signed_webhook_over_http_to_the_studio(live_server, 
     assert sent.url.startswith(live_server.url + "/webhooks/uwear/")
     event = WebhookEvent.objects.get()
     assert (event.event_type, event.task_id) == ("generation.completed", task.pk) and queued == [task.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scheme", ["timestamped", "body"])
+def test_the_signing_scheme_is_the_one_configured_on_the_account(client, scheme):
+    import hashlib
+    import hmac
+
+    account = VendorAccountFactory(vendor=Vendor.UWEAR, settings={"webhook_signing": scheme})
+    account.set_webhook_secret(SECRET)
+    account.save()
+    task = TaskFactory(account=account, team=account.team, sku__project__program__team=account.team,
+                       status=TaskStatus.TASK_SUBMITTED, step="poll", vendor_task_id="4242")
+    body = fixture("webhook_completed.json")
+    body["data"]["generation_id"] = 4242
+    raw = json.dumps(body).encode()
+    stamp = str(int(time.time()))
+    by_body = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    by_stamp = hmac.new(SECRET.encode(), f"{stamp}.".encode() + raw, hashlib.sha256).hexdigest()
+    right, wrong = (by_body, by_stamp) if scheme == "body" else (by_stamp, by_body)
+    url = f"/webhooks/uwear/{account.webhook_token}/"
+    refused = client.post(url, data=raw, content_type="application/json", HTTP_X_UWEAR_SIGNATURE=wrong,
+                          HTTP_X_UWEAR_TIMESTAMP=stamp)
+    assert refused.status_code == 403 and not WebhookEvent.objects.exists()
+    headers = {"HTTP_X_UWEAR_SIGNATURE": right, **({"HTTP_X_UWEAR_TIMESTAMP": stamp} if scheme == "timestamped"
+                                                   else {})}
+    accepted = client.post(url, data=raw, content_type="application/json", **headers)
+    assert accepted.status_code == 200
+    task.refresh_from_db()
+    assert task.status == TaskStatus.GENERATION_COMPLETED
