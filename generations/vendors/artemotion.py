@@ -21,6 +21,7 @@ import io
 import ipaddress
 import math
 import re
+import socket
 import secrets
 import time
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ DEFAULT_BASE_URL = "https://app.artemotion.ai/api/v1"
 IMAGE_APPS = "image-apps-v2/virtual-try-on"
 FLUX = "flux-2-lora-gallery/virtual-tryon"
 TRYON_CREDITS = {IMAGE_APPS: Decimal(15), FLUX: Decimal(20)}  # "List Models"
+IMAGE_APPS_BEST_FOR = ("glasses", "hat", "sneakers")  # "Garment Types": "Use Image Apps model for best results"
 # "Max 10 MB" per image ("Rate Limits": "Max image size 10 MB per image"). Whether that is 10^7 or 2^20·10 bytes,
 # and whether a data URL counts encoded or decoded, is not said: 10,000,000 characters of data URL meets all four.
 MAX_IMAGE_BYTES = 10_000_000
@@ -109,12 +111,23 @@ def public_https_url(file) -> str | None:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         return None
-    try:
-        if not ipaddress.ip_address(parts.hostname).is_global:
-            return None  # "IMAGE_ERROR … Private URLs not allowed"
-    except ValueError:
-        pass
+    if not reachable_from_outside(parts.hostname, parts.port or 443):
+        return None  # "IMAGE_ERROR … Image URL unreachable, private IP": the bytes go inline instead
     return url
+
+
+def reachable_from_outside(host: str, port: int) -> bool:
+    """Whether ArtEmotion's servers could fetch from this host: every address it resolves to is public. A storage
+    host such as minio.internal, or a name that resolves to 10.x, does not; a name that does not resolve here
+    is not trusted to resolve there either."""
+    from .http import is_public_address
+
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return False
+    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    return bool(addresses) and all(is_public_address(a) for a in addresses)
 
 
 def _encoded_size(data: bytes, mime: str) -> int:
@@ -363,10 +376,15 @@ class ArtEmotionAdapter(VendorAdapter):
         garment = self.garment_image(task)
         person = image_field(task.model_image.image, "model photo")
         garment_sent = image_field(garment.image, "garment image")
+        garment_type = garment_type_for(task.sku)
         body = {"person_image_url": person.value, "garment_image_url": garment_sent.value,
-                "garment_type": garment_type_for(task.sku), "model_id": model_id,
-                **webhook_fields(self.account, task)}
-        return body, [note for note in (person.note, garment_sent.note) if note]
+                "garment_type": garment_type, "model_id": model_id, **webhook_fields(self.account, task)}
+        advice = ""
+        if model_id != IMAGE_APPS and garment_type in IMAGE_APPS_BEST_FOR:
+            # "Garment Types": glasses, hat and sneakers — "Use Image Apps model for best results".
+            advice = (f"ArtEmotion advises the Image Apps model for {garment_type} (“Use Image Apps model for best "
+                      f"results”); FLUX.2 was used because it was chosen.")
+        return body, [note for note in (person.note, garment_sent.note, advice) if note]
 
     @staticmethod
     def garment_image(task):

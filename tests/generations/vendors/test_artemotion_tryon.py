@@ -247,7 +247,28 @@ def test_an_image_over_10_mb_is_downscaled_before_sending_and_the_user_is_told(f
     assert "garment image" in task.vendor_state["notes"][0] and "downscaled" in task.vendor_state["notes"][0]
 
 
-def test_storage_that_gives_public_https_links_sends_the_link_instead_of_the_bytes(fake, account, settings):
+@pytest.fixture
+def dns(monkeypatch):
+    """Host names as a resolver would answer them (nothing leaves the machine): a public CDN, a private storage
+    host, and the fake on loopback."""
+    import socket
+
+    table = {"cdn.studio.example.com": "93.184.216.34", "minio.internal": "10.20.0.7",
+             "files.corp.example": "192.168.4.9"}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in table:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (table[host], port))]
+        if host.endswith(".invalid"):
+            raise socket.gaierror("Name or service not known")
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return table
+
+
+def test_storage_that_gives_public_https_links_sends_the_link_instead_of_the_bytes(fake, account, settings, dns):
     settings.MEDIA_URL = "https://cdn.studio.example.com/media/"
     step(tryon_task(account))
 
@@ -290,3 +311,39 @@ def test_the_model_catalog_sync_reads_a_bare_list_too(fake, account):
     assert catalog == {"image-apps-v2/virtual-try-on": Decimal(16), "new-model/virtual-try-on": Decimal(12)}
     account.refresh_from_db()
     assert ArtEmotionAdapter(account).estimate("try_on", {"model_id": artemotion.IMAGE_APPS}, 1) == Decimal(16)
+
+
+@pytest.mark.parametrize("host", ["minio.internal", "files.corp.example", "storage.invalid"])
+def test_storage_on_a_private_or_unresolvable_host_name_sends_the_bytes_inline(fake, account, settings, dns, host):
+    # ArtEmotion answers IMAGE_ERROR for "Image URL unreachable, private IP": a name is resolved, not just read.
+    settings.MEDIA_URL = f"https://{host}/media/"
+    task = tryon_task(account)
+    step(task)
+    body = submitted_body(fake)
+    assert body["person_image_url"].startswith("data:image/") and body["garment_image_url"].startswith("data:image/")
+    task.refresh_from_db()
+    assert task.step == "poll"
+
+
+@pytest.mark.parametrize("sub_type,garment_type", [("sunglasses", "glasses"), ("bucket hat", "hat"),
+                                                   ("sneakers", "sneakers")])
+def test_flux_chosen_for_an_accessory_is_said_to_be_against_the_documents_advice(fake, account, sub_type,
+                                                                                 garment_type):
+    from generations.vendors import artemotion
+
+    task = tryon_task(account, garment_type="Accessory", accessory_sub_type=sub_type, category="accessories",
+                      options={"model_id": artemotion.FLUX})
+    step(task)
+    task.refresh_from_db()
+    assert submitted_body(fake)["garment_type"] == garment_type
+    assert any("Image Apps model for best results" in note for note in task.user_notes)
+
+
+def test_the_image_apps_model_is_preselected(fake, account):
+    from generations.vendors import artemotion
+
+    assert artemotion.MODEL_OPTION.default == artemotion.IMAGE_APPS
+    task = tryon_task(account, garment_type="Accessory", accessory_sub_type="sunglasses", category="accessories")
+    step(task)
+    task.refresh_from_db()
+    assert submitted_body(fake)["model_id"] == artemotion.IMAGE_APPS and not task.user_notes
