@@ -83,3 +83,20 @@ def test_full_naomi_ids_are_kept_when_hautech_returns_them(fake, monkeypatch):
 
     assert dict(fake.runs) == {"full_naomi": 1, "naomi": 1}
     assert fake.inputs("naomi")[0]["imageId"] == "pim_from_full"
+
+
+@pytest.mark.django_db
+def test_a_preparation_run_whose_answer_was_lost_is_never_run_again_and_the_task_goes_full_naomi(fake, settings):
+    settings.STUDIO_HTTP_READ_TIMEOUT = 0.3
+    account = hautech_account(fake, run_costs={"prepare_image": 0, "prepare_pose": 0})
+    task = hautech_task(account)
+    fake.inject("lost", path=r"/v1/workflows/run/", seconds=0.6)  # the first preparation run: done, answer lost
+
+    drive(task, fake)
+
+    lost = next(name for name in ("prepare_image", "prepare_pose") if fake.runs[name])
+    assert fake.runs[lost] == 1  # paid once, perhaps: never started again by itself
+    assert fake.runs["full_naomi"] == 1 and task.status == "Review submitted"
+    again = hautech_task(account, garment=task.garment_images.get(), pose=task.pose)
+    drive(again, fake)
+    assert fake.runs[lost] == 1 and fake.runs["full_naomi"] == 2
