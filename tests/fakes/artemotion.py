@@ -138,6 +138,12 @@ class FakeArtEmotion(FakeVendorServer):
         for job in list(self.jobs.values()):
             self._observe(job)
 
+    def tick(self) -> None:
+        """ArtEmotion's own status poll ("We fire when the job-status poll first sees completed or failed"): runs
+        whether or not a client ever asks GET /jobs, so a job whose submit answer was lost still fires."""
+        for job in list(self.jobs.values()):
+            self._observe(job)
+
     def take_deliveries(self) -> list[Delivery]:
         with self.lock:
             out, self.outbox = self.outbox, []

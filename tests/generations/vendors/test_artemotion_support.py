@@ -65,7 +65,9 @@ def deliver(client, delivery, **header_overrides):
     """POST a webhook the fake signed, to the path of the URL it was registered with, like ArtEmotion would."""
     headers = {**delivery.headers, **header_overrides}
     headers = {name: value for name, value in headers.items() if value is not None}
-    return client.post(urlsplit(delivery.url).path, data=delivery.body, content_type="application/json",
+    parts = urlsplit(delivery.url)  # the whole URL we registered, query included (our attempt key rides there)
+    target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return client.post(target, data=delivery.body, content_type="application/json",
                        headers={k: v for k, v in headers.items() if k.lower() != "content-type"})
 
 

@@ -134,3 +134,30 @@ def test_a_failed_job_delivery_wakes_the_poll_which_fails_the_task(client, fake,
     step(task)
 
     assert task.status == TaskStatus.GENERATION_FAILED and "no person detected" in task.error_message
+
+
+@pytest.mark.django_db
+def test_a_held_try_on_whose_answer_was_lost_is_settled_by_artemotions_webhook(client, fake, account, settings,
+                                                                              django_capture_on_commit_callbacks):
+    from generations.models import CreditEntry, CreditKind
+
+    settings.STUDIO_HTTP_READ_TIMEOUT = 0.3
+    fake.inject("lost", path=r"/tryon$", seconds=0.6)  # ArtEmotion takes the job; its answer never arrives
+    task = tryon_task(account)
+    step(task)
+    assert task.step == "hold" and task.outcome_unknown and len(fake.submissions) == 1
+    assert CreditEntry.objects.get(task=task).kind == CreditKind.POSSIBLE
+
+    fake.advance(60)
+    fake.tick()  # ArtEmotion's own status poll sees the job finished and fires the registered webhook
+    (delivery,) = fake.take_deliveries()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert deliver(client, delivery).status_code == 200
+    task.refresh_from_db()
+    assert task.vendor_task_id == delivery.job_id and not task.needs_attention and task.step == "poll"
+    step(task)
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and task.outputs.count() == 1
+    assert len(fake.submissions) == 1  # paid once: nothing was sent again
+    kinds = sorted(CreditEntry.objects.filter(task=task).exclude(kind=CreditKind.ESTIMATE)
+                   .values_list("kind", flat=True))
+    assert kinds == [CreditKind.CHARGE]
