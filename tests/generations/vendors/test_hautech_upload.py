@@ -135,3 +135,17 @@ def test_a_token_handed_out_with_the_upload_url_is_carried_to_the_finalize_step(
     image_id = HautechAdapter(hautech_account(fake)).upload_image(_png(), "garment.png")
 
     assert fake.uploaded[image_id] == _png()
+
+
+@pytest.mark.parametrize("path, step", [(r"/v1/images/upload/initialize$", "initialize"),
+                                        (r"^/_upload/", "PUT"),
+                                        (r"/v1/images/upload/finalize$", "finalize")])
+def test_a_failed_upload_says_which_step_failed_with_hautechs_answer(fake, path, step):
+    fake.inject(status=422, payload={"statusCode": 422, "message": f"refused at {step}"}, path=path)
+    task = hautech_task(hautech_account(fake))
+
+    drive(task, fake)
+
+    assert f"failed at the {step} step" in task.error_message
+    assert f"refused at {step}" in task.error_message and "HTTP 422" in task.error_message
+    assert fake.paid_runs == 0
