@@ -310,7 +310,8 @@ class StepRun:
         what = f"{sent['request']} " if sent.get("request") else ""
         why = f" ({lost['error']})" if lost.get("error") else " (the worker stopped during the call)"
         message = (f"Outcome unknown: the paid request {what}went to {label} at {at} and its answer was lost{why}. "
-                   f"{label} offers no way to look the job up, so the studio will not submit it again by itself. "
+                   f"{label} offers no way to look the job up, so the studio will not submit it again by itself: it could "
+                   f"get paid twice. "
                    f"Check the {label} dashboard{f' ({dashboard})' if dashboard else ''} for a job at that time: if "
                    f"there is none, choose “It was not charged — submit again”; otherwise “Mark failed”.")
         self.write(vendor_state=self.state(outcome_unknown={

@@ -25,6 +25,16 @@ def drop_every_queued_message(worker) -> None:
 
     if worker.broker_url.startswith("redis"):
         redis.Redis.from_url(worker.broker_url).flushdb()
+    elif worker.broker_url.startswith(("amqp", "pyamqp")):  # RabbitMQ: every queue emptied
+        from kombu import Connection
+
+        with Connection(worker.broker_url) as conn:
+            channel = conn.channel()
+            for queue in ("vendor", "media", "celery"):
+                try:
+                    channel.queue_purge(queue)
+                except Exception:  # noqa: BLE001 - a queue never declared holds nothing; its error closes the channel
+                    channel = conn.channel()
     else:
         folder = Path(app.conf.broker_transport_options["data_folder_in"])
         shutil.rmtree(folder)
