@@ -67,6 +67,11 @@ def settle_seconds(adapter) -> float:
     return float(configured if configured is not None else adapter.settle_seconds)
 
 
+def settle_spacing(adapter) -> float:
+    """Seconds between two looks for a lost paid call: the window shared among the adapter's settle_looks."""
+    return max(1.0, settle_seconds(adapter) / max(1, adapter.settle_looks))
+
+
 def _when(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value) if value else None
@@ -278,7 +283,7 @@ class StepRun:
         window = settle_seconds(self.adapter)
         since = _when((state.get("lost") or {}).get("at") or state["sent"].get("at"))
         if since is not None and timezone.now() - since < timedelta(seconds=window):
-            self.finish("submit", max(1.0, window / max(1, self.adapter.settle_looks)), attempts=0)
+            self.finish("submit", settle_spacing(self.adapter), attempts=0)
             return False
         logger.info("task %s: %s shows no job for attempt %s after %.0f s; submitting again", self.task.pk,
                     self.adapter.label, self.task.attempt_key, window)
@@ -293,8 +298,7 @@ class StepRun:
             self.task.refresh_from_db(fields=["vendor_task_id", "status"])
             return self.submitted(None)
         if self.adapter.can_reconcile:  # the first look comes after a spacing: a listing can lag
-            window = settle_seconds(self.adapter)
-            return self.finish("submit", max(1.0, window / max(1, self.adapter.settle_looks)), attempts=0)
+            return self.finish("submit", settle_spacing(self.adapter), attempts=0)
         if self.reconcile():  # only what the adapter kept (Hautech's journal) can tell; else a person decides
             self.finish("submit", 0, attempts=0)
 
