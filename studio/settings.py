@@ -235,6 +235,10 @@ STUDIO_HTTP_CONNECT_TIMEOUT = env.float("STUDIO_HTTP_CONNECT_TIMEOUT", default=5
 STUDIO_HTTP_READ_TIMEOUT = env.float("STUDIO_HTTP_READ_TIMEOUT", default=30.0)
 # Only tests set this ("127.0.0.1:<port>" of a fake vendor); the guarded downloader refuses private addresses.
 STUDIO_FETCH_ALLOW_HOSTS = env.list("STUDIO_FETCH_ALLOW_HOSTS", default=[])
+# Vendor API calls (an account's base URL) go over https to public addresses only, resolved and pinned. Hosts
+# listed here ("host" or "host:port", exactly as written in the URL) are exempt: tests' fakes on 127.0.0.1, or a
+# private deployment's own staging endpoint. Empty by default.
+STUDIO_VENDOR_ALLOW_HOSTS = env.list("STUDIO_VENDOR_ALLOW_HOSTS", default=[])
 STUDIO_SANDBOX_SECONDS = env.float("STUDIO_SANDBOX_SECONDS", default=3.0)
 # The sandbox vendor's own records (its "server side"), shared by web and worker processes.
 STUDIO_SANDBOX_DIR = env("STUDIO_SANDBOX_DIR", default=str(VAR_DIR / "sandbox"))
