@@ -102,8 +102,10 @@ def image_field(file, label: str) -> SentImage:
 
 
 def public_https_url(file) -> str | None:
-    try:
-        url = file.url
+    from studio.media import is_remote, vendor_url
+
+    try:  # S3: the presigned URL; local files only when MEDIA_URL is itself a public https origin
+        url = vendor_url(file) if is_remote(file.storage) else file.url
     except (ValueError, NotImplementedError):
         return None
     parts = urlsplit(url)
@@ -114,7 +116,7 @@ def public_https_url(file) -> str | None:
             return None  # "IMAGE_ERROR … Private URLs not allowed"
     except ValueError:
         pass
-    return url
+    return url if is_remote(file.storage) else vendor_url(file)  # our /media/ view wants a session or a signature
 
 
 def _encoded_size(data: bytes, mime: str) -> int:

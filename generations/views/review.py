@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.htmx import is_fragment
+from studio.ids import parse_ids
 from studio.roles import GENERATE, REVIEW
 from studio.tenancy import member_required
 
@@ -90,7 +91,7 @@ def review_decide(request: HttpRequest, pk: int):
 @member_required(REVIEW)
 def review_bulk_approve(request: HttpRequest, pk: int):
     project = team_project(request, pk)
-    ids = [i for i in request.POST.getlist("outputs") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("outputs"))
     chosen = review.awaiting_review(project).filter(pk__in=ids)
     if not ids:
         messages.error(request, "Tick the outputs to approve first.")
