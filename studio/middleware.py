@@ -2,7 +2,8 @@
 
 - BadInputMiddleware: a number too large for the database (an id of 20 digits that slipped past a form) is the
   client's mistake: 400, never a 500 (issue 14.9). Views validate ids with studio.ids; this is the safety net.
-- NoStoreMiddleware: pages for a signed-in user are never kept by a browser or proxy cache (issue 14.11).
+- NoStoreMiddleware: pages for a signed-in user are never kept by a browser or proxy cache (issue 14.11); stored
+  files keep the private caching the media view sets.
 """
 import logging
 
@@ -38,6 +39,8 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A view that chose its own caching keeps it: the checked media view lets the browser keep an image
+        # privately for an hour (private, max-age=3600) so review grids do not download it on every swap.
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
         return response

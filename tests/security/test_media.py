@@ -68,6 +68,7 @@ def test_the_owning_team_gets_every_kind_of_file(stored):
         assert response.status_code == 200, kind
         assert b"".join(response.streaming_content) == default_storage.open(name).read()
         assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Cache-Control"] == "private, max-age=3600"  # never a shared cache
 
 
 def test_a_client_sees_approved_outputs_but_not_the_workshop(stored):
