@@ -4,6 +4,7 @@ from django import forms
 
 from . import uploads
 from .images import RejectedImage
+from .naming import SKU_CODE_MAX, SKU_CODE_PATTERN, SKU_CODE_RE, SKU_CODE_RULE
 from .models import (
     SKU,
     FashionModel,
@@ -37,9 +38,15 @@ class SKUForm(forms.ModelForm):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
+        code = self.fields["code"]
+        code.max_length = SKU_CODE_MAX
+        code.help_text = SKU_CODE_RULE
+        code.widget.attrs.update(maxlength=SKU_CODE_MAX, pattern=SKU_CODE_PATTERN, title=SKU_CODE_RULE)
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
+        if not SKU_CODE_RE.fullmatch(code):
+            raise forms.ValidationError(f"Not a valid SKU code. {SKU_CODE_RULE}")
         taken = SKU.objects.filter(project=self.project, code__iexact=code)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)

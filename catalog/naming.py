@@ -7,6 +7,13 @@ import re
 
 from .models import GarmentType, GarmentView
 
+# SKU codes travel into file names, CSV manifests and vendor payloads: a small, safe alphabet (issue 14.6).
+SKU_CODE_MAX = 64
+SKU_CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}"
+SKU_CODE_RE = re.compile(SKU_CODE_PATTERN)
+SKU_CODE_RULE = ("Letters, digits, dash (-), underscore (_) and dot (.) only, starting with a letter or digit; "
+                 "up to 64 characters.")
+
 _VIEW_WORDS = {
     "front": GarmentView.FRONT,
     "back": GarmentView.BACK,

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from . import images
 from .models import SKU, GarmentImage, GarmentType, ImportStatus, Project, ZipImport
-from .naming import guess_garment
+from .naming import SKU_CODE_RE, SKU_CODE_RULE, guess_garment
 from .uploads import display_name
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,10 @@ def plan_archive(zf: zipfile.ZipFile, limits: ZipLimits) -> Plan:
                                          "is nested deeper than one folder; put images directly in the SKU folder"))
         else:
             sku_code = unicodedata.normalize("NFC", parts[0]).strip()
+            if not SKU_CODE_RE.fullmatch(sku_code):
+                plan.outcomes.append(Outcome(shown, "", "rejected", f"the folder is not a valid SKU code: "
+                                                                    f"{SKU_CODE_RULE}"))
+                continue
             plan.by_sku[sku_code].append((info, shown))
     return plan
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from . import lifecycle
 from .models import AccountState, Vendor, VendorAccount
 from .vendors import registry
-from .vendors.base import AuthError, ConfigurationError, InsufficientCredits, VendorError
+from .vendors.base import AuthError, ConfigurationError, FetchRefused, InsufficientCredits, VendorError
+from .vendors.http import check_vendor_url
 
 
 def base_url_presets(vendor: str) -> list[tuple[str, str]]:
@@ -43,7 +44,7 @@ class VendorAccountForm(forms.ModelForm):
         fields = ["vendor", "name", "base_url", "concurrency_limit", "submissions_per_minute", "settings"]
         widgets = {"settings": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"base_url": "Empty uses the vendor's production URL. Point it at a staging endpoint or a "
-                                  "vendor's gamma URL to test."}
+                                  "vendor's gamma URL to test: https, on a public address."}
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,6 +63,17 @@ class VendorAccountForm(forms.ModelForm):
             field.initial = setting.read(self.instance.settings or {})
             field.help_text = f"{setting.help} Default: {setting.default}.".strip()
             self.fields[setting.field_name] = field
+
+    def clean_base_url(self):
+        """The same rule the client enforces on every call (vendors/http.py check_vendor_url): https to a public
+        address, unless the host is in STUDIO_VENDOR_ALLOW_HOSTS. Said here so a bad URL never gets stored."""
+        url = (self.cleaned_data.get("base_url") or "").strip()
+        if url:
+            try:
+                check_vendor_url(url)
+            except FetchRefused as exc:
+                raise forms.ValidationError(f"Not allowed: {exc}. Use the vendor's https URL.") from None
+        return url
 
     def clean(self):
         cleaned = super().clean()

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 
 from catalog.models import ModelImage, Pose, Project
+from studio.ids import IdModelChoiceField, IdModelMultipleChoiceField
 
 from .forms import GenerateForm
 from .models import AccountState, VendorAccount
@@ -63,11 +64,11 @@ class ComparisonForm(forms.Form):
     """One SKU, one model image and pose, on two or more of the team's active vendor accounts."""
 
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    sku = forms.ModelChoiceField(queryset=None, label="SKU", empty_label=None)
-    accounts = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple,
+    sku = IdModelChoiceField(queryset=None, label="SKU", empty_label=None)
+    accounts = IdModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple,
                                               label="Vendor accounts")
-    model_image = forms.ModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
-    pose = forms.ModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
+    model_image = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
+    pose = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
     prompt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
     num_outputs = forms.IntegerField(label="Outputs per vendor", min_value=1, max_value=8, initial=1)
 

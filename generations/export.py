@@ -93,6 +93,21 @@ class Row:
             "storage_path": o.file.name,
         }
 
+    def csv_row(self) -> dict:
+        return {name: csv_cell(value) for name, value in self.manifest().items()}
+
+
+# OWASP "CSV Injection": a cell starting with one of these is read as a formula by spreadsheet programs. Such a cell
+# is prefixed with a single quote (and the csv module quotes embedded separators and doubles quotes).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A manifest value safe to open in a spreadsheet: text starting with = + - @ tab or CR gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def plan_rows(outputs: QuerySet) -> list[Row]:
     counters: dict[tuple[str, str], int] = defaultdict(int)
@@ -110,7 +125,7 @@ def manifest_csv(rows: list[Row]) -> str:
     writer = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow(row.manifest())
+        writer.writerow(row.csv_row())
     return buf.getvalue()
 
 
@@ -119,7 +134,7 @@ def iter_manifest(rows: list[Row]) -> Iterator[str]:
     writer = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow(row.manifest())
+        writer.writerow(row.csv_row())
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Count, Q
 
 from catalog.models import ModelImage, ModelSize, ModelType, Pose, PoseCategory, PromptType, Style
+from studio.ids import IdModelChoiceField, IdModelMultipleChoiceField, parse_id, parse_ids
 
 from .models import AccountState, Operation, TaskOutput, VendorAccount
 from .vendors import registry
@@ -30,14 +31,14 @@ def _option_field(option: Option) -> forms.Field:
 
 class GenerateForm(forms.Form):
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    skus = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple, label="SKUs")
-    account = forms.ModelChoiceField(queryset=None, widget=forms.RadioSelect, label="Vendor account",
+    skus = IdModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple, label="SKUs")
+    account = IdModelChoiceField(queryset=None, widget=forms.RadioSelect, label="Vendor account",
                                      empty_label=None)
     operation = forms.ChoiceField(choices=())
     num_outputs = forms.IntegerField(label="Number of outputs", initial=1)
-    model_image = forms.ModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
-    pose = forms.ModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
-    style = forms.ModelChoiceField(queryset=None, required=False, empty_label="— the SKU's style —")
+    model_image = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
+    pose = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
+    style = IdModelChoiceField(queryset=None, required=False, empty_label="— the SKU's style —")
     prompt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
 
     def __init__(self, data=None, *, team, project, parent: TaskOutput | None = None, **kwargs):
@@ -67,7 +68,7 @@ class GenerateForm(forms.Form):
     def _chosen_account(self) -> VendorAccount | None:
         accounts = self.fields["account"].queryset
         raw = self._raw("account")
-        chosen = accounts.filter(pk=raw).first() if str(raw or "").isdigit() else None
+        chosen = accounts.filter(pk=raw).first() if parse_id(raw) else None
         return chosen or (None if self.is_bound else accounts.first())
 
     def _capabilities(self) -> Capabilities | None:
@@ -112,7 +113,7 @@ class GenerateForm(forms.Form):
 
     def selected_sku_count(self) -> int:
         """SKUs ticked now, counted even while another check (a missing garment image) still fails."""
-        ids = [pk for pk in self.data.getlist("skus") if str(pk).isdigit()] if self.is_bound else []
+        ids = parse_ids(self.data.getlist("skus")) if self.is_bound else []
         return self.fields["skus"].queryset.filter(pk__in=ids).count() if ids else 0
 
     def option_fields(self):

@@ -232,4 +232,16 @@ def set_account_state(account: VendorAccount, target: str, message: str = "") ->
     )
     if changed:
         account.state, account.state_message = target, message
+        _audit_account_state(account, target)
     return bool(changed)
+
+
+def _audit_account_state(account: VendorAccount, target: str) -> None:
+    """Account disabled / paused / resumed, into the team's audit log (studio.audit)."""
+    from studio import audit
+
+    action = {AccountState.DISABLED: audit.AuditAction.ACCOUNT_DISABLED,
+              AccountState.PAUSED: audit.AuditAction.ACCOUNT_PAUSED,
+              AccountState.ACTIVE: audit.AuditAction.ACCOUNT_RESUMED}.get(target)
+    if action:
+        audit.record(account.team, None, action, f"{account.name} (account {account.pk})")

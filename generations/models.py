@@ -401,7 +401,8 @@ class WebhookEventQuerySet(TeamScopedQuerySet):
 
 
 class WebhookEvent(models.Model):
-    """Every delivery we accepted, kept raw; (vendor, event_id) dedupes repeats."""
+    """Every delivery we accepted, kept raw; (account, event_id) dedupes repeats. Per account, not per vendor:
+    another team's delivery carrying the same id must never swallow ours (issue 14.7)."""
 
     account = models.ForeignKey(VendorAccount, null=True, on_delete=models.SET_NULL, related_name="webhook_events")
     vendor = models.CharField(max_length=20, choices=Vendor.choices)
@@ -416,7 +417,7 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        constraints = [models.UniqueConstraint(fields=["vendor", "event_id"], name="webhook_event_once")]
+        constraints = [models.UniqueConstraint(fields=["account", "event_id"], name="webhook_event_once_per_account")]
 
     def __str__(self):
         return f"{self.vendor} {self.event_type} {self.event_id}"

@@ -3,7 +3,7 @@ replay window and event-id dedupe).
 
 Order of steps, owned here: find the account from the URL (webhooks/<vendor>/<account token>/) → verify the
 signature over the raw body (constant-time compare, timestamp within 5 minutes) → parse into NormalizedEvents →
-for each: persist WebhookEvent get-or-create on (vendor, event_id) inside a transaction, so a repeat — also a
+for each: persist WebhookEvent get-or-create on (account, event_id) inside a transaction, so a repeat — also a
 concurrent one — is applied once → apply (statuses only move forward, via lifecycle.advance_task) → queue the
 engine, which collects the outputs. A vendor view overrides only `parse` (and `verify`/`sign` when its scheme
 differs). Declaring `class XWebhookView(WebhookView): vendor = "x"` in the vendor's adapter module (or in
@@ -123,10 +123,12 @@ class WebhookView(View):
         return header.split("=", 1)[1] if header.startswith("sha256=") else header
 
     def check_timestamp(self, value: str) -> None:
-        try:
-            seconds = float(value)
-        except ValueError:
-            raise WebhookRejected("unreadable timestamp", 400) from None
+        """Unix seconds (or milliseconds) as a plain integer only: "nan", "inf", "1e9", " 12.5" are refused, since
+        abs(now - nan) > window is False and would let any replay through (issue 14.8)."""
+        value = value.strip()
+        if not value.isascii() or not value.isdigit() or len(value) > 16:
+            raise WebhookRejected("unreadable timestamp", 400)
+        seconds = int(value)
         if seconds > 1e12:  # milliseconds
             seconds /= 1000
         if abs(time.time() - seconds) > self.replay_window:
@@ -143,9 +145,11 @@ class WebhookView(View):
     # --- the base's own steps ------------------------------------------------------------------------------------
     def record(self, account: VendorAccount, event: NormalizedEvent) -> None:
         with transaction.atomic():
+            # Deduped per account (never per vendor): another team, signing with its own secret, could otherwise
+            # send our vendor job id first and have our genuine delivery dropped as a repeat.
             stored, created = WebhookEvent.objects.get_or_create(
-                vendor=self.vendor, event_id=event.event_id[:200],
-                defaults={"account": account, "event_type": event.event_type[:80], "payload": event.payload})
+                account=account, event_id=event.event_id[:200],
+                defaults={"vendor": self.vendor, "event_type": event.event_type[:80], "payload": event.payload})
             if not created:
                 return  # a repeat: applied (or kept) the first time
             task = None

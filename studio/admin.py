@@ -2,7 +2,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import Membership, Team
+from .models import AuditEvent, Invitation, Membership, Team
 
 THUMB_BOX = 96  # pixels; changelists stay readable and cheap with many rows
 
@@ -21,7 +21,7 @@ def thumbnail_html(file, width: int = 0, height: int = 0, box: int = THUMB_BOX):
     else:
         w = h = box
     return format_html(
-        '<img src="{}" width="{}" height="{}" loading="lazy" alt="" style="object-fit:contain;background:#f3f3f3">',
+        '<img src="{}" width="{}" height="{}" loading="lazy" alt="">',  # no inline style: CSP
         file.url, w, h,
     )
 
@@ -58,3 +58,30 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "team"]
     autocomplete_fields = ["user", "team"]
     date_hierarchy = "created_at"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only, for superusers too."""
+
+    list_display = ["created_at", "team", "actor_name", "action", "target", "ip"]
+    list_filter = ["action", "team"]
+    search_fields = ["actor_name", "target", "ip"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "team", "role", "invited_by", "created_at", "accepted_at", "accepted_by"]
+    list_filter = ["role", "team"]
+    search_fields = ["email"]
+    readonly_fields = ["created_at", "accepted_at", "accepted_by"]

@@ -72,23 +72,31 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class AddMemberForm(forms.Form):
-    username = forms.CharField(max_length=150, help_text="Someone who already has a Fashion Studio login.")
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail", max_length=254,
+                             help_text="They get a link to accept; someone who already has a login confirms first.")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.CREATIVE)
 
-    def __init__(self, *args, team: Team, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.team = team
+
+class JoinForm(forms.Form):
+    """A new login made from an invitation (its e-mail is the invited address)."""
+
+    username = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username__iexact=username).first()
-        if user is None:
-            raise forms.ValidationError(f"There is no user named “{username}”. They need a login first.")
-        if Membership.objects.filter(team=self.team, user=user).exists():
-            raise forms.ValidationError(f"{user.username} is already a member of {self.team.name}.")
-        self.user = user
-        return user.username
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("Choose another username.")
+        return username
 
-    def save(self) -> Membership:
-        return Membership.objects.create(team=self.team, user=self.user, role=self.cleaned_data["role"])
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("username"):
+            from django.contrib.auth.password_validation import validate_password
+
+            try:
+                validate_password(data["password"], get_user_model()(username=data["username"]))
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data

@@ -65,3 +65,15 @@ class RedactSecretsFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
+
+
+class ExpectedForbiddenFilter(logging.Filter):
+    """A 403 is expected behaviour (a role without a permission, a missing CSRF token), not an error: log one INFO
+    line with no traceback (issue 14.12). Django's request logger passes the exception as exc_info otherwise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True

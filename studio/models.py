@@ -37,3 +37,89 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.team} ({self.role})"
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    LOCKED_OUT = "locked_out", "Locked out"
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    MEMBER_REMOVED = "member_removed", "Member removed"
+    VENDOR_KEY_SET = "vendor_key_set", "Vendor key set"
+    VENDOR_KEY_ROTATED = "vendor_key_rotated", "Vendor key rotated"
+    WEBHOOK_SECRET_SET = "webhook_secret_set", "Webhook secret set"
+    BASE_URL_CHANGED = "base_url_changed", "Base URL changed"
+    ACCOUNT_DISABLED = "account_disabled", "Account disabled"
+    ACCOUNT_PAUSED = "account_paused", "Account paused"
+    ACCOUNT_RESUMED = "account_resumed", "Account resumed"
+    EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"
+    BUDGET_CHANGED = "budget_changed", "Budget changed"
+    TASK_RESUBMITTED = "task_resubmitted", "Held task resubmitted"
+    TASK_MARKED_FAILED = "task_marked_failed", "Held task marked failed"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One security or money event (issue 14, "audit log"). Append-only: saving an existing row or deleting one
+    raises, the admin is read-only, and the team page only lists. studio.audit.record() writes them.
+
+    One small model rather than django-pghistory or django-auditlog: those record row changes of models (and
+    pghistory needs PostgreSQL triggers, while development runs on SQLite); most of these events (sign-ins,
+    failed sign-ins, lockouts, downloads) change no row at all."""
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)  # kept when the user is deleted; "" = the system
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    target = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["team", "-created_at"], name="audit_team_recent"),
+                   models.Index(fields=["team", "action", "-created_at"], name="audit_team_action")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.target}"
+
+
+class Invitation(models.Model):
+    """A team admin invites an e-mail address with a role (issue 14.5). The person accepts through a signed link
+    that expires (studio/invitations.py); someone who is already signed in confirms before joining."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CREATIVE)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.email} → {self.team} ({self.role})"

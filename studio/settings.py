@@ -6,11 +6,13 @@ STUDIO_ENCRYPTION_KEYS and (optionally) S3 storage; missing secrets then stop th
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "studio",
     "catalog",
     "generations",
@@ -69,15 +72,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "studio.middleware.NoStoreMiddleware",
+    "studio.middleware.BadInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studio.tenancy.CurrentTeamMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -94,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "studio.tenancy.team_context",
+                "django.template.context_processors.csp",
             ],
         },
     }
@@ -125,6 +133,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (django-axes, issue 14.3): after STUDIO_LOGIN_FAILURE_LIMIT failed sign-ins for one username,
+# or from one address, both /accounts/login/ and /admin/login/ refuse even the right password until the cool-off
+# has passed or `manage.py axes_reset_username NAME` / `axes_reset_ip IP` / `axes_reset` unlocks. The lockout
+# page says the same whether or not the username exists.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("STUDIO_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("STUDIO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "studio.security.client_ip"
+AXES_VERBOSE = False
+# Reverse proxies in front of the studio that append to X-Forwarded-For (0: use the socket's address).
+STUDIO_PROXY_COUNT = env.int("STUDIO_PROXY_COUNT", default=0)
+# Invitations (studio/invitations.py): links expire after this many days. Mail goes through Django's backend:
+# the console in development, EMAIL_URL (e.g. smtp+tls://user:password@smtp.example.com:587) in production.
+STUDIO_INVITATION_DAYS = env.int("STUDIO_INVITATION_DAYS", default=7)
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Fashion Studio <studio@localhost>")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -145,7 +172,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 S3_BUCKET = env("AWS_STORAGE_BUCKET_NAME", default="")
 if S3_BUCKET:
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "studio.media.CheckedS3Storage",  # pages link to the team-checked /media/ view
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
@@ -158,6 +185,13 @@ if S3_BUCKET:
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Stored files are served only through the team-checked view at /media/ (studio/media.py). Behind nginx, set
+# STUDIO_MEDIA_ACCEL_PREFIX to an `internal` location aliasing MEDIA_ROOT (X-Accel-Redirect); behind Apache or
+# lighttpd, STUDIO_MEDIA_SENDFILE=true (X-Sendfile). Otherwise Django streams the file. Vendors fetch our images
+# through signed links that expire after STUDIO_MEDIA_LINK_SECONDS.
+STUDIO_MEDIA_ACCEL_PREFIX = env("STUDIO_MEDIA_ACCEL_PREFIX", default="")
+STUDIO_MEDIA_SENDFILE = env.bool("STUDIO_MEDIA_SENDFILE", default=False)
+STUDIO_MEDIA_LINK_SECONDS = env.int("STUDIO_MEDIA_LINK_SECONDS", default=4 * 3600)
 # Zip imports go from the browser straight to the bucket (catalog/s3_uploads.py); needs the bucket's CORS (README).
 STUDIO_S3_DIRECT_UPLOAD = env.bool("STUDIO_S3_DIRECT_UPLOAD", default=bool(S3_BUCKET))
 STORAGES = {
@@ -235,6 +269,10 @@ STUDIO_HTTP_CONNECT_TIMEOUT = env.float("STUDIO_HTTP_CONNECT_TIMEOUT", default=5
 STUDIO_HTTP_READ_TIMEOUT = env.float("STUDIO_HTTP_READ_TIMEOUT", default=30.0)
 # Only tests set this ("127.0.0.1:<port>" of a fake vendor); the guarded downloader refuses private addresses.
 STUDIO_FETCH_ALLOW_HOSTS = env.list("STUDIO_FETCH_ALLOW_HOSTS", default=[])
+# Vendor API calls (an account's base URL) go over https to public addresses only, resolved and pinned. Hosts
+# listed here ("host" or "host:port", exactly as written in the URL) are exempt: tests' fakes on 127.0.0.1, or a
+# private deployment's own staging endpoint. Empty by default.
+STUDIO_VENDOR_ALLOW_HOSTS = env.list("STUDIO_VENDOR_ALLOW_HOSTS", default=[])
 # A paid call whose answer was lost, on a vendor with a listing (Huhu, Uwear): the engine looks for the job this
 # long (several listings spaced out, since a listing can lag) before it concludes the call never happened and
 # submits again. A vendor's own default (adapter.settle_seconds) or account.settings["settle_seconds"] wins over it.
@@ -245,10 +283,31 @@ STUDIO_SANDBOX_DIR = env("STUDIO_SANDBOX_DIR", default=str(VAR_DIR / "sandbox"))
 
 # --- Security -------------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after this much inactivity: every request moves the expiry on (issue 14.11). Sign-out flushes the
+# session row on the server (django.contrib.auth.logout).
+SESSION_COOKIE_AGE = env.int("STUDIO_SESSION_IDLE_SECONDS", default=8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; kept default for forms
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy in every mode (issue 14.4): our own scripts and styles only, a nonce for the script tags
+# django-htmx writes, no 'unsafe-inline' and no 'unsafe-eval' (htmx.config.allowEval is off in base.html, so no
+# hx-on attributes). Images and media come from our own /media/ view, or from the bucket it redirects to.
+_media_origin = env("AWS_S3_ENDPOINT_URL", default="") or ("https://*.amazonaws.com" if S3_BUCKET else "")
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:", *([_media_origin] if _media_origin else [])],
+    "media-src": [CSP.SELF, *([_media_origin] if _media_origin else [])],
+    "connect-src": [CSP.SELF, *([_media_origin] if _media_origin else [])],  # direct zip upload PUTs to the bucket
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -262,9 +321,12 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "studio.logging.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "studio.logging.RedactSecretsFilter"},
+                "expected_403": {"()": "studio.logging.ExpectedForbiddenFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
+                "django.request": {"filters": ["expected_403"]},
+                "django.security.csrf": {"filters": ["expected_403"]}},
 }

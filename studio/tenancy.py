@@ -82,4 +82,7 @@ def team_context(request):
     membership = getattr(request, "membership", None)
     if membership is None or not request.user.is_authenticated:
         return {}
-    return {"current_membership": membership, "current_team": membership.team if membership else None}
+    # Clients see no vendor account or vendor error messages at all (issue 14.2): only the studio's own words.
+    sees_vendor_messages = bool(membership) and membership.role != "client"
+    return {"current_membership": membership, "current_team": membership.team if membership else None,
+            "sees_vendor_messages": sees_vendor_messages}

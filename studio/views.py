@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.models import Program
 from generations.models import Task, VendorAccount
 
+from .ids import parse_id
 from .tenancy import SESSION_KEY, member_required
 
 DASHBOARD_PROGRAMS = 100
@@ -44,7 +45,7 @@ def dashboard(request: HttpRequest):
 @require_POST
 @member_required()
 def switch_team(request: HttpRequest):
-    team_id = request.POST.get("team")
+    team_id = parse_id(request.POST.get("team"))
     membership = request.user.memberships.filter(team_id=team_id).select_related("team").first()
     if membership:
         request.session[SESSION_KEY] = membership.team_id

@@ -3,9 +3,9 @@
 Every change is a POST. htmx gets the changed section back (Django 6 template partials); a plain form redirects to
 the page with a message.
 """
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,8 +14,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from generations import vision
 
-from . import roles
-from .forms import AddMemberForm, MembershipError, RoleForm, TeamSettingsForm, change_role, remove_member
+from . import audit, invitations, roles
+from .forms import InviteForm, MembershipError, RoleForm, TeamSettingsForm, change_role, remove_member
 from .models import Membership, Role
 from .tenancy import member_required
 
@@ -34,7 +34,8 @@ def _members_context(request, add_form=None) -> dict:
     return {
         "team": team, "page": page, "members": list(page.object_list),
         "admin_count": Membership.objects.filter(team=team, role=Role.ADMIN).count(),
-        "roles": Role.choices, "add_form": add_form or AddMemberForm(team=team),
+        "roles": Role.choices, "add_form": add_form or InviteForm(),
+        "pending_invitations": team.invitations.filter(accepted_at__isnull=True).order_by("-created_at")[:20],
     }
 
 
@@ -78,18 +79,18 @@ def _after_member_change(request, own_membership_changed: bool):
 
 @require_POST
 @member_required(roles.MANAGE_MEMBERS)
-def team_member_add(request: HttpRequest):
-    form = AddMemberForm(request.POST, team=request.team)
+def team_invite(request: HttpRequest):
+    """Invite an e-mail address with a role. The answer is the same whether or not the address has a login."""
+    form = InviteForm(request.POST)
     if form.is_valid():
-        try:
-            membership = form.save()
-        except IntegrityError:
-            messages.error(request, f"{form.cleaned_data['username']} is already a member.")
-        else:
-            messages.success(request, f"Added {membership.user.username} as {membership.get_role_display().lower()}.")
-            form = None
+        email, role = form.cleaned_data["email"], form.cleaned_data["role"]
+        invitations.invite(request.team, request.user, email, role)
+        audit.record_request(request, audit.AuditAction.INVITATION_SENT, email, role=role)
+        messages.success(request, f"Invitation sent to {email}. It is valid for "
+                                  f"{settings.STUDIO_INVITATION_DAYS} days.")
+        form = None
     else:
-        messages.error(request, "Not added: " + " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, "Not sent: " + " ".join(e for errors in form.errors.values() for e in errors))
     if _fragment(request):
         return render(request, f"{TEMPLATE}#members", {**_members_context(request, form), "toasts": True})
     return redirect("team_settings")
@@ -104,6 +105,7 @@ def _team_membership(request, pk) -> Membership:
 def team_member_role(request: HttpRequest, pk: int):
     membership = _team_membership(request, pk)
     form = RoleForm(request.POST)
+    before = membership.role
     try:
         if not form.is_valid():
             raise MembershipError("Choose one of the roles.")
@@ -111,6 +113,9 @@ def team_member_role(request: HttpRequest, pk: int):
     except MembershipError as exc:
         messages.error(request, str(exc))
         return _after_member_change(request, False)
+    if membership.role != before:
+        audit.record_request(request, audit.AuditAction.ROLE_CHANGED, membership.user.username,
+                             before=before, after=membership.role)
     messages.success(request, f"{membership.user.username} is now {membership.get_role_display().lower()}.")
     own = membership.pk == request.membership.pk and not roles.can(membership, roles.MANAGE_MEMBERS)
     return _after_member_change(request, own)
@@ -125,5 +130,6 @@ def team_member_remove(request: HttpRequest, pk: int):
     except MembershipError as exc:
         messages.error(request, str(exc))
         return _after_member_change(request, False)
+    audit.record_request(request, audit.AuditAction.MEMBER_REMOVED, membership.user.username, role=membership.role)
     messages.success(request, f"Removed {membership.user.username} from {request.team.name}.")
     return _after_member_change(request, membership.pk == request.membership.pk)

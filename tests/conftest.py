@@ -13,9 +13,15 @@ REQUIRE_SERVICES = os.environ.get("STUDIO_REQUIRE_SERVICES") == "1"
 ROOT = Path(settings.BASE_DIR)
 
 
+# The fake vendors listen on 127.0.0.1 over plain http: the vendor SSRF guard (vendors/http.py) lets tests reach
+# them, as a private deployment would list its own hosts. tests/security/test_ssrf.py empties it again.
+FAKE_VENDOR_HOSTS = ["127.0.0.1"]
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    settings.STUDIO_VENDOR_ALLOW_HOSTS = list(FAKE_VENDOR_HOSTS)
 
 
 def service_missing(reason: str):
@@ -54,6 +60,7 @@ class WorkerProcess:
             MEDIA_ROOT=settings.MEDIA_ROOT,
             STUDIO_VAR_DIR=str(settings.VAR_DIR),
             DJANGO_SETTINGS_MODULE="studio.settings",
+            STUDIO_VENDOR_ALLOW_HOSTS=",".join(FAKE_VENDOR_HOSTS),
             **self.env_extra,
         )
         return env

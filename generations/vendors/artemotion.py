@@ -104,8 +104,10 @@ def image_field(file, label: str) -> SentImage:
 
 
 def public_https_url(file) -> str | None:
-    try:
-        url = file.url
+    from studio.media import is_remote, vendor_url
+
+    try:  # S3: the presigned URL; local files only when MEDIA_URL is itself a public https origin
+        url = vendor_url(file) if is_remote(file.storage) else file.url
     except (ValueError, NotImplementedError):
         return None
     parts = urlsplit(url)
@@ -113,7 +115,7 @@ def public_https_url(file) -> str | None:
         return None
     if not reachable_from_outside(parts.hostname, parts.port or 443):
         return None  # "IMAGE_ERROR … Image URL unreachable, private IP": the bytes go inline instead
-    return url
+    return url if is_remote(file.storage) else vendor_url(file)  # our /media/ view wants a session or a signature
 
 
 def reachable_from_outside(host: str, port: int) -> bool:

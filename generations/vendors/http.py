@@ -129,6 +129,68 @@ def error_for_response(response: httpx.Response, secrets: tuple[str, ...] = ()) 
     return ValidationFailed(message, **kwargs)
 
 
+def _allow_listed(host: str, port: int, entries) -> bool:
+    """`entries` are "host" or "host:port", matched against the host exactly as written in the URL (so
+    http://2130706433/ never matches "127.0.0.1")."""
+    for entry in entries or []:
+        entry_host, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_host.lower() == host.lower() and (not entry_port or int(entry_port) == port):
+            return True
+    return False
+
+
+def vendor_host_allowed(host: str, port: int) -> bool:
+    """STUDIO_VENDOR_ALLOW_HOSTS: vendor API hosts exempt from the public-address and https rules (tests' fakes on
+    127.0.0.1, a private deployment's staging endpoint). Empty by default."""
+    return _allow_listed(host.strip("[]"), port, getattr(settings, "STUDIO_VENDOR_ALLOW_HOSTS", []))
+
+
+def check_vendor_url(url: str | httpx.URL) -> tuple[httpx.URL, str]:
+    """(URL, the IP to connect to) for a vendor API URL, or FetchRefused: https only, and every address the host
+    resolves to must be public, unless the host is in STUDIO_VENDOR_ALLOW_HOSTS (RELIABILITY.md "a vendor base
+    URL pointing at loopback, a private range or 169.254.169.254: refused before connecting")."""
+    parsed = _parse(str(url)) if not isinstance(url, httpx.URL) else url
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FetchRefused("the vendor URL must be an https URL")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    allowed = vendor_host_allowed(parsed.host, port)
+    if parsed.scheme != "https" and not allowed:
+        raise FetchRefused("vendor API calls go over https only")
+    if parsed.userinfo:
+        raise FetchRefused("the vendor URL must not carry a user name or password")
+    host = parsed.host.strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise FetchRefused("the vendor URL's host does not resolve") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    if not addresses:
+        raise FetchRefused("the vendor URL's host does not resolve")
+    if not allowed and any(not is_public_address(a) for a in addresses):
+        raise FetchRefused("the vendor URL points to a non-public address")
+    return parsed, str(addresses[0])
+
+
+class PublicVendorTransport(httpx.BaseTransport):
+    """Checks every vendor API request before any connection is opened, then connects to the exact IP it checked
+    while speaking to the original host (Host header, TLS SNI and certificate check): no DNS rebinding between
+    check and connect. The same rule as fetch_public, for the account's base URL."""
+
+    def __init__(self, inner: httpx.BaseTransport | None = None):
+        self._inner = inner or httpx.HTTPTransport(verify=tls_context(), trust_env=False)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url, ip = check_vendor_url(request.url)
+        if ip != url.host.strip("[]"):
+            request.url = url.copy_with(host=ip)  # the Host header keeps the name httpx built it with
+            if url.scheme == "https":
+                request.extensions = {**request.extensions, "sni_hostname": url.host}
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 # A lost answer to one of these changes nothing at the vendor: asking again is always safe (RFC 9110 §9.2.1).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Failures that happen before a single byte of the request reached the vendor: DNS, connection refused, connect
@@ -155,9 +217,11 @@ class VendorClient:
     def __init__(self, base_url: str, *, headers: dict | None = None, transport: httpx.BaseTransport | None = None,
                  timeout: httpx.Timeout | None = None, secrets: tuple[str, ...] | list[str] = (),
                  before_send=None):
+        # Every request goes through PublicVendorTransport (SSRF guard: https, public address, pinned). Only a test
+        # hands in its own transport (httpx.MockTransport), which opens no connection at all.
         self._http = httpx.Client(base_url=base_url, headers={"User-Agent": USER_AGENT, **(headers or {})},
-                                  timeout=timeout or timeouts(), transport=transport, follow_redirects=False,
-                                  verify=tls_context())
+                                  timeout=timeout or timeouts(), transport=transport or PublicVendorTransport(),
+                                  follow_redirects=False, trust_env=False)
         self.secrets = tuple(s for s in secrets if s)
         self.before_send = before_send
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
 from . import uwear_catalog as catalog
@@ -63,8 +62,9 @@ def public_url(file_field) -> str:
     """A URL Uwear can fetch for one of our stored files. The document takes sources as URLs only ("URL of any
     image", "External source image URL"; data URLs are not mentioned), so we send our storage URL: S3 gives an
     absolute (signed) URL, local media is served under STUDIO_PUBLIC_URL."""
-    url = file_field.url
-    return url if url.startswith(("http://", "https://")) else f"{settings.STUDIO_PUBLIC_URL}{url}"
+    from studio.media import vendor_url
+
+    return vendor_url(file_field)  # our /media/ view wants a session or this signed, expiring link
 
 
 def result_to_output(result: dict) -> RemoteOutput:

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from studio import roles
+from studio import audit, roles
 from studio.tenancy import member_required
 
 from ..accounts import VendorAccountForm, base_url_presets, test_connection
@@ -35,9 +35,11 @@ def account_edit(request: HttpRequest, pk: int):
 
 
 def _edit(request, account: VendorAccount):
+    before = {"base_url": account.base_url, "had_key": account.pk is not None and account.has_api_key}
     form = VendorAccountForm(request.POST or None, instance=account, team=request.team)
     if request.method == "POST" and form.is_valid():
         account = form.save()
+        _audit_changes(request, account, form, before)
         messages.success(request, f"Saved {account.name}.")
         return redirect("account_edit", account.pk)
     presets = {vendor: base_url_presets(vendor) for vendor, _ in form.fields["vendor"].choices}
@@ -45,6 +47,17 @@ def _edit(request, account: VendorAccount):
     context = {"form": form, "account": account, "presets": presets, "ledger": ledger,
                "last_syncs": (account.settings or {}).get("last_sync") or {}}
     return render(request, "generations/account_form.html", context)
+
+
+def _audit_changes(request, account: VendorAccount, form, before: dict) -> None:
+    target = f"{account.name} (account {account.pk})"
+    A = audit.AuditAction
+    if form.cleaned_data.get("api_key"):
+        audit.record_request(request, A.VENDOR_KEY_ROTATED if before["had_key"] else A.VENDOR_KEY_SET, target)
+    if form.cleaned_data.get("webhook_secret"):
+        audit.record_request(request, A.WEBHOOK_SECRET_SET, target)
+    if account.base_url != before["base_url"]:
+        audit.record_request(request, A.BASE_URL_CHANGED, target, before=before["base_url"], after=account.base_url)
 
 
 @require_POST

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from catalog.views.common import is_fragment, render_page
+from studio import audit
+from studio.ids import parse_ids
 from studio.roles import GENERATE, REVIEW, can
 from studio.tenancy import member_required
 
@@ -98,7 +100,7 @@ def _estimate(form: BulkGenerateForm, project) -> tuple[BulkEstimate | None, str
 def _form(request: HttpRequest, project, data=None) -> BulkGenerateForm:
     if data is not None:
         return BulkGenerateForm(data, team=request.team, project=project)
-    initial = {"form_token": launch.new_form_token(), "skus": [pk for pk in request.GET.getlist("sku") if pk.isdigit()]}
+    initial = {"form_token": launch.new_form_token(), "skus": parse_ids(request.GET.getlist("sku"))}
     return BulkGenerateForm(team=request.team, project=project, initial=initial)
 
 
@@ -183,11 +185,15 @@ def project_spend(request: HttpRequest, pk: int):
 @member_required(REVIEW)
 def project_budget(request: HttpRequest, pk: int):
     project = team_project(request, pk)
+    before = project.budget_credits
     form = ProjectBudgetForm(request.POST, instance=project)
     if not form.is_valid():
         return _render_spend(request, project, form)
     form.save()
     cap = project.budget_credits
+    if cap != before:
+        audit.record_request(request, audit.AuditAction.BUDGET_CHANGED, f"{project.name} (project {project.pk})",
+                             before=None if before is None else str(before), after=None if cap is None else str(cap))
     messages.success(request, "The project has no budget cap now." if cap is None
                      else f"Budget set to {cap:,.0f} credits.")
     if is_fragment(request):

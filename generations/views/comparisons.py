@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.views.common import is_fragment, render_page
+from studio.ids import parse_id
 from studio.roles import GENERATE, REVIEW, can
 from studio.tenancy import member_required
 
@@ -52,7 +53,7 @@ def comparison_new(request: HttpRequest, pk: int):
     else:
         sku = request.GET.get("sku")
         form = ComparisonForm(team=request.team, project=project, initial={
-            "form_token": launch.new_form_token(), "sku": sku if str(sku or "").isdigit() else None})
+            "form_token": launch.new_form_token(), "sku": parse_id(sku)})
     context = {"project": project, "form": form, **_model_picker(request, project, form),
                **_pose_picker(request, project, form)}
     return render(request, "generations/comparison_new.html", context)
@@ -100,7 +101,7 @@ def comparison_detail(request: HttpRequest, pk: int):
 def comparison_winner(request: HttpRequest, pk: int):
     comparison = _team_comparison(request, pk)
     raw = request.POST.get("task", "")
-    task = Task.objects.filter(pk=raw).first() if raw.isdigit() else None
+    task = Task.objects.filter(pk=raw).first() if parse_id(raw) else None
     try:
         if task is None:
             raise launch.LaunchError("Choose the vendor's result that won.")

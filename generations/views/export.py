@@ -5,7 +5,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from catalog.models import Project
-from studio import roles
+from studio import audit, roles
 from studio.tenancy import member_required
 
 from .. import export
@@ -21,6 +21,8 @@ def _rows(request, pk):
 @member_required(roles.EXPORT)
 def project_export_zip(request: HttpRequest, pk: int):
     project, rows = _rows(request, pk)
+    audit.record_request(request, audit.AuditAction.EXPORT_DOWNLOADED, f"{project.name} (project {project.pk})",
+                         format="zip", files=len(rows))
     response = StreamingHttpResponse(export.iter_zip(rows), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{slugify(project.name) or "project"}-approved.zip"'
     return response
@@ -30,6 +32,8 @@ def project_export_zip(request: HttpRequest, pk: int):
 @member_required(roles.EXPORT)
 def project_export_manifest(request: HttpRequest, pk: int):
     project, rows = _rows(request, pk)
+    audit.record_request(request, audit.AuditAction.EXPORT_DOWNLOADED, f"{project.name} (project {project.pk})",
+                         format="manifest", files=len(rows))
     response = StreamingHttpResponse(export.iter_manifest(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slugify(project.name) or "project"}-manifest.csv"'
     return response

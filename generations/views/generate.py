@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from catalog.models import FashionModel, ModelImage, Pose
+from studio.ids import parse_id, parse_ids
 from studio.roles import GENERATE
 from studio.tenancy import member_required
 
@@ -26,7 +27,7 @@ PICKER_PAGE = 24
 def _parent(request: HttpRequest, project):
     """The output an edit/upscale/video builds on (?parent=<output pk>), within this project and visible."""
     raw = request.POST.get("parent") or request.GET.get("parent") or ""
-    if not raw.isdigit():
+    if parse_id(raw) is None:
         return None
     outputs = review.visible_outputs(request.membership).filter(task__sku__project=project)
     return outputs.select_related("task__sku").filter(pk=raw).first()
@@ -36,7 +37,7 @@ def _form(request: HttpRequest, project, data=None) -> GenerateForm:
     parent = _parent(request, project)
     if data is not None:
         return GenerateForm(data, team=request.team, project=project, parent=parent)
-    preselected = [pk for pk in request.GET.getlist("sku") if pk.isdigit()]
+    preselected = parse_ids(request.GET.getlist("sku"))
     if parent is not None:
         preselected = [parent.task.sku_id]
     initial = {"form_token": launch.new_form_token(), "skus": preselected}
@@ -139,7 +140,7 @@ def _pose_picker(request: HttpRequest, project, form: GenerateForm | None = None
 
 def _keep_selected(items: list, selected: str, queryset) -> list:
     """A filter must not silently drop the chosen image or pose: keep it first in the list."""
-    if selected.isdigit() and all(str(item.pk) != selected for item in items):
+    if parse_id(selected) is not None and all(str(item.pk) != selected for item in items):
         chosen = queryset.filter(pk=selected).first()
         if chosen is not None:
             return [chosen, *items]

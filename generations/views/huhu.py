@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from catalog.models import Program
 from catalog.views.common import require
 from studio import roles
+from studio.ids import parse_id
 from studio.tenancy import member_required
 
 from .. import huhu_jobs
@@ -26,7 +27,7 @@ def huhu_accounts(team):
 def _account(request) -> VendorAccount:
     accounts = huhu_accounts(request.team)
     chosen = request.POST.get("account")
-    account = accounts.filter(pk=chosen).first() if chosen else accounts.first()
+    account = accounts.filter(pk=parse_id(chosen)).first() if chosen else accounts.first()
     if account is None:
         raise_missing()
     return account

@@ -22,6 +22,7 @@ from catalog.models import FashionModel, ModelImage, Program
 from catalog.views.common import permissions, require
 from studio import roles
 from studio.htmx import is_fragment
+from studio.ids import IdModelChoiceField, parse_id
 from studio.tenancy import member_required
 
 from .. import huhu_jobs, launch
@@ -72,14 +73,14 @@ def face_prompt(model: FashionModel | None) -> str:
 class HuhuGenerateForm(forms.Form):
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     kind = forms.ChoiceField(choices=K.choices, widget=forms.HiddenInput)
-    account = forms.ModelChoiceField(queryset=None, empty_label=None, label="Huhu account")
+    account = IdModelChoiceField(queryset=None, empty_label=None, label="Huhu account")
     mode = forms.ChoiceField(choices=[("variety", "Variety: more diverse faces"),
                                       ("fidelity", "Fidelity: follows the prompt more closely")],
                              initial="variety", required=False, widget=forms.RadioSelect)
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
     num_images = forms.IntegerField(label="Number of images", initial=1)
-    reference_image = forms.ModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
-    fashion_model = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
+    reference_image = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
+    fashion_model = IdModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, team, program: Program, source: FashionModel | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +126,7 @@ def _program(request, pk: int) -> Program:
 
 
 def _source_model(program: Program, value) -> FashionModel | None:
-    if not str(value or "").isdigit():
+    if parse_id(value) is None:
         return None
     return FashionModel.objects.filter(program=program, pk=value).first()
 

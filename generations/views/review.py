@@ -8,7 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from studio import audit
 from studio.htmx import is_fragment
+from studio.ids import parse_ids
 from studio.roles import GENERATE, REVIEW
 from studio.tenancy import member_required
 
@@ -92,7 +94,7 @@ def review_decide(request: HttpRequest, pk: int):
 @member_required(REVIEW)
 def review_bulk_approve(request: HttpRequest, pk: int):
     project = team_project(request, pk)
-    ids = [i for i in request.POST.getlist("outputs") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("outputs"))
     chosen = review.awaiting_review(project).filter(pk__in=ids)
     if not ids:
         messages.error(request, "Tick the outputs to approve first.")
@@ -144,28 +146,17 @@ def task_settle(request: HttpRequest, pk: int):
             messages.success(request, f"{task.sku.code}: submitted again." if decision == Decision.RESUBMITTED
                              else f"{task.sku.code}: marked failed.")
     if not is_fragment(request):
-        return redirect(request.POST.get("next") if _safe_next(request) else reverse("sku_detail", args=[task.sku_id]))
+        return redirect(reverse("sku_detail", args=[task.sku_id]))
     task = get_object_or_404(card_tasks(request), pk=pk)
     prepare_cards(request, [task])
     return render(request, "generations/progress.html#task_card", {"task": task, "toasts": True})
 
 
-def _safe_next(request: HttpRequest) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                            require_https=request.is_secure())
-
-
 def record_audit(request: HttpRequest, task, decision: str) -> None:
-    """The audit log keeps money decisions too (studio.audit, where the studio has one)."""
-    try:
-        from studio import audit
-    except ImportError:
-        return
-    action = "held_task_resubmitted" if decision == Decision.RESUBMITTED else "held_task_marked_failed"
-    audit.record(task.team, request.user, action, task, ip=request.META.get("REMOTE_ADDR"), task_id=task.pk)
+    """Money decisions go into the team's audit log too."""
+    action = (audit.AuditAction.TASK_RESUBMITTED if decision == Decision.RESUBMITTED
+              else audit.AuditAction.TASK_MARKED_FAILED)
+    audit.record_request(request, action, f"task {task.pk}", sku=task.sku.code, vendor=task.account.vendor)
 
 
 def held_tasks(request: HttpRequest, **scope):

@@ -26,6 +26,7 @@ from catalog.models import SKU, FashionModel, GarmentView, ModelImage
 from catalog.views.common import require
 from studio.htmx import is_fragment
 from studio import roles
+from studio.ids import parse_id, parse_ids
 from studio.tenancy import member_required
 
 from .. import lifecycle, uwear_sync
@@ -48,7 +49,7 @@ def uwear_accounts(team) -> list[VendorAccount]:
 
 def _account(request: HttpRequest) -> VendorAccount:
     raw = str(request.POST.get("account") or "")
-    if not raw.isdigit():
+    if parse_id(raw) is None:
         raise Http404("No such Uwear account.")
     return get_object_or_404(VendorAccount.objects.for_team(request.team).filter(vendor=Vendor.UWEAR), pk=raw)
 
@@ -338,7 +339,7 @@ def model_uwear(request: HttpRequest, pk: int):
 
 def _source(request: HttpRequest, fashion_model: FashionModel, value: str):
     kind, _, pk = value.partition(":")
-    if not pk.isdigit():
+    if parse_id(pk) is None:
         return None
     if kind == "image":
         return ModelImage.objects.for_team(request.team).filter(fashion_model=fashion_model, pk=pk).first()
@@ -455,7 +456,7 @@ def prompt_help_context(form) -> dict:
     if spec is None or not spec.accepts_prompt:
         return {"prompt_help": False}
     # The ticked SKUs as they are, even one the launch would still refuse (no garment image yet).
-    ids = [pk for pk in form.data.getlist("skus") if str(pk).isdigit()]
+    ids = parse_ids(form.data.getlist("skus"))
     skus = list(form.fields["skus"].queryset.filter(pk__in=ids)) if ids else []
     hautech = account is not None and account.vendor == Vendor.HAUTECH
     suggestion = ""

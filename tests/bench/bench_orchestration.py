@@ -81,7 +81,7 @@ def configure_environment(tmp: Path, fake_origin: str) -> None:
         os.environ["STUDIO_BROKER_DIR"] = str(tmp / "broker")
     host_port = urlsplit(fake_origin).netloc
     os.environ.update(DJANGO_SETTINGS_MODULE="studio.settings", MEDIA_ROOT=str(tmp / "media"),
-                      STUDIO_VAR_DIR=str(tmp / "var"), STUDIO_FETCH_ALLOW_HOSTS=host_port,
+                      STUDIO_VAR_DIR=str(tmp / "var"), STUDIO_FETCH_ALLOW_HOSTS=host_port, STUDIO_VENDOR_ALLOW_HOSTS=host_port,
                       STUDIO_LEASE_SECONDS="30", LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
 
 

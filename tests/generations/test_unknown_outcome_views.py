@@ -74,6 +74,10 @@ def test_a_manager_submits_again_and_the_history_says_who(client, django_capture
     assert task.step == "submit" and not task.needs_attention and task.attempt_key != "a" * 32
     assert ReviewEvent.objects.get(task=task).actor == manager
     assert not CreditEntry.objects.filter(task=task, kind=CreditKind.POSSIBLE).exists()
+    from studio.models import AuditEvent
+
+    event = AuditEvent.objects.get(team=task.team, action="task_resubmitted")
+    assert event.actor == manager and str(task.pk) in event.target
 
 
 def test_a_manager_marks_it_failed(client):
@@ -83,6 +87,9 @@ def test_a_manager_marks_it_failed(client):
     task.refresh_from_db()
     assert task.status == TaskStatus.GENERATION_FAILED and task.step == "done"
     assert ReviewEvent.objects.get(task=task).decision == Decision.MARKED_FAILED
+    from studio.models import AuditEvent
+
+    assert AuditEvent.objects.filter(team=task.team, action="task_marked_failed").count() == 1
 
 
 def test_the_batch_counts_it_as_needing_attention_not_running(client):

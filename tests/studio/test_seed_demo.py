@@ -6,7 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate as django_authenticate, get_user_model
+from django.test import RequestFactory
 from django.core.management import call_command
 from PIL import Image, ImageChops, ImageFilter
 
@@ -44,6 +45,11 @@ def row_counts() -> dict:
 
 def media_files(settings) -> list[Path]:
     return sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+
+
+def authenticate(**credentials):
+    """As the login page does: with a request (django-axes' backend needs one to count failures)."""
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def logins_file(settings) -> Path:

@@ -168,28 +168,15 @@ def test_an_admin_removes_a_member(browser, team):
     assert "Removed mona from Atelier." in html and 'data-member="mona"' not in html
 
 
-def test_an_existing_user_is_added_by_username_with_a_role(browser, team):
-    newcomer = f.UserFactory(username="Nadia")
+def test_a_member_is_invited_by_e_mail_and_nobody_is_added_without_accepting(browser, team, mailoutbox):
+    newcomer = f.UserFactory(username="Nadia", email="nadia@example.com")
 
-    html = browser.post(reverse("team_member_add"), {"username": "nadia", "role": Role.CLIENT},
+    html = browser.post(reverse("team_invite"), {"email": "nadia@example.com", "role": Role.CLIENT},
                         headers=HTMX).content.decode()
 
-    assert Membership.objects.get(team=team, user=newcomer).role == Role.CLIENT
-    assert "Added Nadia as client." in html and 'data-member="Nadia"' in html
-
-
-def test_an_unknown_username_or_an_existing_member_is_not_added(browser, team):
-    f.MembershipFactory(team=team, user__username="already")
-
-    unknown = browser.post(reverse("team_member_add"), {"username": "ghost", "role": Role.CREATIVE},
-                           headers=HTMX).content.decode()
-    twice = browser.post(reverse("team_member_add"), {"username": "already", "role": Role.ADMIN},
-                         headers=HTMX).content.decode()
-
-    assert "There is no user named “ghost”" in unknown
-    assert "already is already a member of Atelier." in twice
-    assert Membership.objects.filter(team=team).count() == 2
-    assert Membership.objects.get(team=team, user__username="already").role == Role.CREATIVE
+    assert not Membership.objects.filter(team=team, user=newcomer).exists()  # consent first (test_invitations)
+    assert "Invitation sent to nadia@example.com." in html and "nadia@example.com · client" in html
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["nadia@example.com"]
 
 
 def test_the_last_admin_can_be_neither_demoted_nor_removed(browser, admin):
@@ -227,7 +214,7 @@ def test_only_admins_see_or_change_team_settings(client, team, role):
 
     assert client.get(reverse("team_settings")).status_code == 403
     assert client.post(reverse("team_settings_save"), {"name": "Taken", "nsfw_gate_enabled": "on"}).status_code == 403
-    assert client.post(reverse("team_member_add"), {"username": member.user.username, "role": Role.ADMIN}
+    assert client.post(reverse("team_invite"), {"email": "someone@example.com", "role": Role.ADMIN}
                        ).status_code == 403
     assert client.post(reverse("team_member_role", args=[member.pk]), {"role": Role.ADMIN}).status_code == 403
     assert client.post(reverse("team_member_remove", args=[other.pk])).status_code == 403
@@ -266,7 +253,7 @@ def test_every_change_needs_the_csrf_token(admin):
 
     posts = [
         (reverse("team_settings_save"), {"name": "Hijacked", "nsfw_gate_enabled": "on"}),
-        (reverse("team_member_add"), {"username": "intruder", "role": Role.ADMIN}),
+        (reverse("team_invite"), {"email": "intruder@example.com", "role": Role.ADMIN}),
         (reverse("team_member_role", args=[victim.pk]), {"role": Role.ADMIN}),
         (reverse("team_member_remove", args=[victim.pk]), {}),
     ]

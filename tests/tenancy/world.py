@@ -60,6 +60,9 @@ def build_world() -> World:
                                                    task=task, payload={"m": MARKER})
     zip_import = ZipImport.objects.create(project=project, archive="imports/x.zip", original_name=f"{MARKER}.zip",
                                           report=[{"name": MARKER, "sku": MARKER, "outcome": "accepted", "reason": ""}])
+    from studio import audit
+
+    audit.record(team_a, member_a.user, audit.AuditAction.ROLE_CHANGED, MARKER, ip="192.0.2.1", note=MARKER)
     return World(team_a, member_b.team, member_a.user, member_b.user, program, project, sku, garment,
                  fashion_model, model_image, style, pose, account, batch, task, output, review_event, credit_entry,
                  webhook_event, zip_import)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('generations', '0004_huhu_image_requests'),
+        ('generations', '0005_webhook_dedupe_per_account'),
     ]
 
     operations = [
