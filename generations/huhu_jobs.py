@@ -122,7 +122,7 @@ def _advance(row: HuhuImageRequest) -> bool:
     """Submit if Huhu has no request yet, then poll once. False while Huhu is still working (poll again)."""
     if not row.request_id and not _submit(row):
         return True
-    results = huhu_sync.poll_images(row.account, row.request_id)
+    results = huhu_sync.poll_images(row.account, row.program, row.request_id)
     if results is None:
         if timezone.now() - (row.submitted_at or row.created_at) > GIVE_UP_AFTER:
             _fail(row, f"Huhu had not finished after {GIVE_UP_AFTER.seconds // 60} minutes, so the studio stopped "
@@ -227,7 +227,8 @@ def _save_chosen(row: HuhuImageRequest, model: FashionModel, chosen: list[str]) 
     hour"). A completed request answers GET /model/image again with freshly signed URLs, so we ask first and fall
     back to the stored URL only if that poll fails; if Huhu then refuses an expired URL, the message says so."""
     try:
-        fresh = {r.model_image_id: r.url for r in huhu_sync.poll_images(row.account, row.request_id) or []}
+        fresh = {r.model_image_id: r.url for r in huhu_sync.poll_images(row.account, row.program, row.request_id)
+                 or []}
     except AuthError:
         raise
     except VendorError as exc:

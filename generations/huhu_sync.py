@@ -151,11 +151,22 @@ def create_custom_pose(account: VendorAccount, program: Program, title: str, ima
 
 # --- Credit history (001 §5.2) ---------------------------------------------------------------------------------
 def sync_credit_history(account: VendorAccount, program: Program | None = None) -> int:
-    """Every page (pagination_token) into CreditEntry(kind=sync), once per request_id. Returns how many were new."""
+    """Every page (pagination_token) into CreditEntry(kind=sync), once per request_id. Returns how many were new.
+
+    The history is per program (001 §5.2; 000 "Get paginated credit usage history for a program", "uses key default
+    if omitted"). Without `program`, every program the studio uses with this account is read: the pinned one, or each
+    one it linked or created — the key's default program may hold none of the studio's charges, or not exist."""
     adapter = adapter_for(account)
     try:
-        params = {"program_id": adapter.program_id(program)} if program else {}
-        items = adapter.paged("/metering/credit-history", "items", params)
+        if program is not None:
+            program_ids = [adapter.program_id(program)]
+        else:
+            program_ids = studio_program_ids(account)
+        if not program_ids:
+            raise ValidationFailed("no Huhu program is linked to this account yet: nothing of the studio's can be in "
+                                   "a credit history (run a generation, or pin the account to a program)")
+        items = [item for program_id in program_ids
+                 for item in adapter.paged("/metering/credit-history", "items", {"program_id": program_id})]
     finally:
         adapter.close()
     new = 0
@@ -174,6 +185,14 @@ def sync_credit_history(account: VendorAccount, program: Program | None = None) 
             created = False
         new += created
     return new
+
+
+def studio_program_ids(account: VendorAccount) -> list[str]:
+    """The Huhu programs the studio uses with this account: the pinned one, else those it linked or created."""
+    pinned = (account.settings or {}).get("program_id")
+    if pinned:
+        return [str(pinned)]
+    return sorted(set(account.references.filter(kind="huhu_program").values_list("vendor_id", flat=True)))
 
 
 # --- Generating faces, model images and poses (001 §5.14-5.16, §5.20) ------------------------------------------
@@ -212,14 +231,15 @@ def _start(account, program, path: str, payload: dict) -> str:
     return str(body["request_id"])
 
 
-def wait_for_images(account: VendorAccount, request_id: str, *, timeout: float = 300.0,
+def wait_for_images(account: VendorAccount, program: Program, request_id: str, *, timeout: float = 300.0,
                     interval: float = 5.0) -> list[GeneratedImage]:
     """Poll GET /model/image?request_id= until "Generation Completed" (001 §5.16: "every 5-10 seconds")."""
     adapter = adapter_for(account)
     deadline = time.monotonic() + timeout
     try:
+        program_id = adapter.program_id(program)
         while True:
-            results = _poll(adapter, request_id)
+            results = _poll(adapter, program_id, request_id)
             if results is not None:
                 return results
             if time.monotonic() + interval > deadline:
@@ -229,19 +249,21 @@ def wait_for_images(account: VendorAccount, request_id: str, *, timeout: float =
         adapter.close()
 
 
-def poll_images(account: VendorAccount, request_id: str) -> list[GeneratedImage] | None:
+def poll_images(account: VendorAccount, program: Program, request_id: str) -> list[GeneratedImage] | None:
     """One GET /model/image?request_id= (001 §5.16): the images once "Generation Completed", None while Huhu is
     still working, GenerationFailed for "Generation Failed". For jobs that re-queue themselves instead of sleeping;
     a completed request answers again with freshly signed URLs."""
     adapter = adapter_for(account)
     try:
-        return _poll(adapter, request_id)
+        return _poll(adapter, adapter.program_id(program), request_id)
     finally:
         adapter.close()
 
 
-def _poll(adapter: HuhuAdapter, request_id: str) -> list[GeneratedImage] | None:
-    body = adapter.client.get("/model/image", params={"request_id": request_id})
+def _poll(adapter: HuhuAdapter, program_id: str, request_id: str) -> list[GeneratedImage] | None:
+    # The program the request was made in (_start sends the same one): 001 §5.16 lists program_id, and without it
+    # Huhu looks in the key's default program, or answers 400 when the key has none (001 §3).
+    body = adapter.client.get("/model/image", params={"request_id": request_id, "program_id": program_id})
     state = p.job_state(body.get("status"))
     if state == "failed":
         raise GenerationFailed(f"Huhu reports {body.get('status')} for request {request_id}")

@@ -104,7 +104,9 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
 
     def check_balance(self) -> Balance:
         """GET /metering/plan (001 §5.1): credits and concurrent_requests."""
-        body = self.client.get("/metering/plan")
+        # program_id "resolves the owner team for shared programs" (001 §5.1): the program the account is pinned to.
+        pinned = (self.account.settings or {}).get("program_id")
+        body = self.client.get("/metering/plan", params={"program_id": str(pinned)} if pinned else None)
         credits = body.get("credits")
         concurrency = body.get("concurrent_requests")
         return Balance(credits=Decimal(str(credits)) if credits is not None else None,
@@ -180,13 +182,16 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         out = {}
         for r in refs:
             row = rows.get(r.vendor_id)
-            detail = self._detail(project_id, r.raw["sku_id"], r.vendor_id)
+            detail = self._detail(program_id, project_id, r.raw["sku_id"], r.vendor_id)
             out[r.vendor_id] = {"status": row.status if row else "", "time": row.status_time if row else None,
                                 "outputs": len(p.parse_task_outputs(detail))}
         return out
 
-    def _detail(self, project_id: str, sku_id: str, task_id: str) -> dict:
-        return self.client.get("/task", params={"project_id": project_id, "sku_id": sku_id, "task_id": task_id})
+    def _detail(self, program_id: str, project_id: str, sku_id: str, task_id: str) -> dict:
+        """GET /task detail. program_id always: 001 §5.21 resolves the task in the key's default program otherwise,
+        and the studio's program is often not that one (a key may have no default at all, 001 §3 → 400)."""
+        return self.client.get("/task", params={"program_id": program_id, "project_id": project_id, "sku_id": sku_id,
+                                                "task_id": task_id})
 
     def _submit_video(self, task, options) -> Submission:
         parent = task.parent_output
@@ -291,7 +296,8 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
     def _moved(self, before: dict, row: p.TaskRow, state: dict, r) -> bool:
         if row.status != before["status"] or (row.status_time and row.status_time != before["time"]):
             return True
-        detail = self._detail(state["project_id"], r.raw["sku_id"], r.vendor_id)
+        detail = self._detail(state.get("program_id") or r.raw["program_id"], state["project_id"], r.raw["sku_id"],
+                              r.vendor_id)
         return len(p.parse_task_outputs(detail)) > before["outputs"]
 
     def _find_video(self, task) -> Submission | None:
@@ -419,8 +425,9 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
                     outputs.append(p.RemoteOutput(result_id=str(row.output_image_id), url=row.output_image_url,
                                                   raw={"task_id": row.task_id}))
                 else:
-                    outputs.extend(p.parse_task_outputs(self._detail(state.get("project_id") or row.project_id,
-                                                                     r.raw["sku_id"], r.vendor_id)))
+                    outputs.extend(p.parse_task_outputs(self._detail(
+                        state.get("program_id") or r.raw["program_id"], state.get("project_id") or row.project_id,
+                        r.raw["sku_id"], r.vendor_id), task_id=r.vendor_id))
             result = self._result("completed", "Generation completed", outputs, raw)
             times = [row.status_time for row in rows if isinstance(row.status_time, (int, float))]
             result.finished_at = max(times) / 1000 if times else None  # task_status_time is in ms (001 §5.21)

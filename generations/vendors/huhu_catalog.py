@@ -226,7 +226,7 @@ class HuhuResources:
         with_images = set(GarmentImage.objects.filter(sku_id__in=list(skus)).values_list("sku_id", flat=True))
         known = self.sku_ids(skus.values())
         missing = [s for pk, s in skus.items() if pk in with_images and pk not in known]
-        self._adopt_skus(missing, project_id)
+        self._adopt_skus(missing, program_id, project_id)
         known = self.sku_ids(missing)
         missing = [s for s in missing if s.pk not in known]
         claimed = self._claim_for_zip(task.sku.project_id, missing)
@@ -234,7 +234,7 @@ class HuhuResources:
             self._upload_zip(claimed, program_id, project_id)  # first: it is what the other tasks are waiting for
             for sku in claimed:  # then each garment image once, its image_id kept
                 self.garment_image_ids(sku, program_id, project_id)
-        return self._wait_for_sku(task.sku, missing, project_id)
+        return self._wait_for_sku(task.sku, missing, program_id, project_id)
 
     def _siblings(self, task):
         from generations.models import Task
@@ -243,11 +243,13 @@ class HuhuResources:
                                     operation__in=SKU_OPERATIONS, needs_attention=False)
                 .exclude(pk=task.pk).select_related("sku").order_by("created_at", "pk")[:BATCH_LIMIT])
 
-    def _adopt_skus(self, skus, project_id: str) -> None:
+    def _adopt_skus(self, skus, program_id: str, project_id: str) -> None:
         if not skus:
             return
         by_name = {}
-        for row in self.paged("/sku", "skus", {"project_id": project_id}):
+        # program_id: without it Huhu looks for the project in the key's default program (001 §5.10), and ours may
+        # be another one ("Project not found in program") or the key may have none (001 §3: 400).
+        for row in self.paged("/sku", "skus", {"program_id": program_id, "project_id": project_id}):
             by_name.setdefault(row.get("sku_name"), row)
         adopted = [(sku, by_name[name]["sku_id"]) for sku in skus
                    if (name := p.zip_folder_name(sku.code)) in by_name and by_name[name].get("sku_id")]
@@ -325,7 +327,7 @@ class HuhuResources:
     def _sku_wait(self) -> float:
         return float((self.account.settings or {}).get("sku_wait_seconds", 120))
 
-    def _wait_for_sku(self, sku, batch, project_id: str) -> str:
+    def _wait_for_sku(self, sku, batch, program_id: str, project_id: str) -> str:
         """001 §5.13 step 4: "poll GET /sku?project_id= until SKUs appear (typically 30-90 seconds)"."""
         deadline = time.monotonic() + self._sku_wait()
         interval = float((self.account.settings or {}).get("sku_poll_seconds", 3))
@@ -334,7 +336,7 @@ class HuhuResources:
             time.sleep(0.05)  # another worker is still uploading the zip: no GET /sku until it is up (a DB read)
         while True:
             known = self.sku_ids(batch)
-            self._adopt_skus([s for s in batch if s.pk not in known], project_id)
+            self._adopt_skus([s for s in batch if s.pk not in known], program_id, project_id)
             if sku_id := self.sku_id(sku):
                 return sku_id
             if time.monotonic() + interval > deadline:

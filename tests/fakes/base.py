@@ -199,6 +199,7 @@ class FakeVendorServer:
             return self._write(handler, self._serve_file(parts.path, req.query))
         with self.lock:
             self.requests.append(req)
+        self.on_request(req)
         fault = self._take_fault(parts.path)
         if fault is not None:
             if fault.kind == "hang":
@@ -221,6 +222,10 @@ class FakeVendorServer:
                         response = json_response({"detail": f"fake crashed: {exc!r}"}, 599)
                     return self._write(handler, response)
         return self._write(handler, self.not_found(req))
+
+    def on_request(self, req: Request) -> None:
+        """Called for every API request as it arrives (fault-injected ones included): a vendor fake can record a
+        pacing rule here."""
 
     def not_found(self, req: Request) -> Response:
         return json_response({"detail": "Not Found"}, 404)

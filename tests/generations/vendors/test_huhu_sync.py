@@ -85,7 +85,7 @@ def test_the_credit_history_is_mirrored_page_by_page_once_per_request(settings, 
 def test_faces_are_generated_polled_and_the_chosen_one_saved_to_a_new_huhu_model(fake, account, program):
     request_id = huhu_sync.generate_faces(account, program, "Headshot front facing portrait of a Senior",
                                           mode="fidelity", num_images=2)
-    results = huhu_sync.wait_for_images(account, request_id, interval=0)
+    results = huhu_sync.wait_for_images(account, program, request_id, interval=0)
     assert len(results) == 2
     model = FashionModelFactory(program=program, ethnicity="Caucasian", hair_color="Silver")
     image = huhu_sync.save_to_model(account, model, results[0])
@@ -99,9 +99,9 @@ def test_faces_are_generated_polled_and_the_chosen_one_saved_to_a_new_huhu_model
 
 def test_model_images_and_poses_are_generated_and_polled_the_same_way(fake, account, program):
     request_id = huhu_sync.generate_model_images(account, program, "studio photo", num_images=3)
-    assert len(huhu_sync.wait_for_images(account, request_id, interval=0)) == 3
+    assert len(huhu_sync.wait_for_images(account, program, request_id, interval=0)) == 3
     pose_request = huhu_sync.generate_pose(account, program, "walking pose", "assets/model_images/x.png")
-    assert len(huhu_sync.wait_for_images(account, pose_request, interval=0)) == 1
+    assert len(huhu_sync.wait_for_images(account, program, pose_request, interval=0)) == 1
     assert fake.team().credits == 50 - 6 - 2
 
 
@@ -111,7 +111,7 @@ def test_a_failed_generation_is_reported(fake, account, program):
     fake.fail_generations(1)
     request_id = huhu_sync.generate_faces(account, program, "portrait")
     with pytest.raises(GenerationFailed, match="Generation Failed"):
-        huhu_sync.wait_for_images(account, request_id, interval=0)
+        huhu_sync.wait_for_images(account, program, request_id, interval=0)
 
 
 def test_a_project_is_linked_to_huhu_once_and_reused(fake, account, program):
