@@ -39,7 +39,15 @@ class VendorError(Exception):
 
 
 class AuthError(VendorError):
-    """401/403: the key is wrong, revoked or for another team. Disable the account; never retry."""
+    """401: the key is wrong or revoked. Disable the account; never retry."""
+
+    permanent = True
+
+
+class Forbidden(VendorError):
+    """403: the key is fine but this resource is not ours (Huhu 000: "Requests to resources outside your team
+    return 403. Revoked or invalid keys return 401."). Fail the task, naming the resource; the account stays active.
+    No vendor document says 403 means a bad key (seeds 002, 003 and 004 give 403 no meaning at all)."""
 
     permanent = True
 

@@ -22,8 +22,8 @@ from decimal import Decimal
 from PIL import Image
 
 from . import huhu_payloads as p
-from .base import (Balance, Capabilities, ConfigurationError, NotFound, OperationSpec, Option, PollResult,
-                   RateLimited, Submission, ValidationFailed, VendorAdapter)
+from .base import (Balance, Capabilities, ConfigurationError, Forbidden, NotFound, OperationSpec, Option,
+                   PollResult, RateLimited, Submission, ValidationFailed, VendorAdapter)
 from .http import VendorClient
 from .huhu_catalog import SKU_OPERATIONS, HuhuResources, ref
 
@@ -35,6 +35,19 @@ RATE_LIMIT_WAIT = 5.0
 CLOCK_SKEW = timedelta(minutes=2)
 
 
+# The ids a call names, most specific first: a 403 says which of them is "outside your team" (000 Authentication).
+RESOURCE_IDS = (("task_id", "task"), ("task_ids", "task"), ("source_task_id", "task"), ("request_id", "request"),
+                ("sku_id", "SKU"), ("sku_ids", "SKU"), ("model_id", "model"), ("project_id", "project"),
+                ("program_id", "program"))
+
+
+def forbidden_resource(path: str, kwargs: dict) -> str:
+    fields = {**(kwargs.get("params") or {}), **(kwargs.get("json") or {})}
+    named = [f"{label} {', '.join(map(str, v)) if isinstance(v, list) else v}"
+             for name, label in RESOURCE_IDS if (v := fields.get(name))]
+    return ", ".join(named) if named else path
+
+
 class HuhuClient(VendorClient):
     def request(self, method, path, **kwargs):
         try:
@@ -42,6 +55,13 @@ class HuhuClient(VendorClient):
         except RateLimited as exc:
             if exc.retry_after is None:
                 exc.retry_after = RATE_LIMIT_WAIT
+            raise
+        except Forbidden as exc:
+            # 000: "Requests to resources outside your team return 403. Revoked or invalid keys return 401." The key
+            # works; the resource is not the team's. Name it, so the person knows what to fix (the account's pinned
+            # program, a program another team stopped sharing …), and leave the account active.
+            exc.args = (f"Huhu says {forbidden_resource(path, kwargs)} is outside this key's team ({method} {path}: "
+                        f"{exc.args[0]})", *exc.args[1:])
             raise
 
     def put(self, path: str, **kwargs):

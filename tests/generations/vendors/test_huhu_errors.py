@@ -1,6 +1,7 @@
-"""Every error code of the Huhu documents (000 "Error Codes", 001 §6) through the engine: 401/403 disable the
-account, 402 pauses it and keeps the queue, 422 fails the task with Huhu's message, 429 waits (Retry-After, else 5 s
-per 001 §10), 500 is retried with the same attempt, and nothing is ever paid twice."""
+"""Every error code of the Huhu documents (000 "Error Codes", 001 §6) through the engine: 401 disables the account,
+403 (another team's resource) fails the task naming it, 402 pauses the account and keeps the queue, 422 fails the
+task with Huhu's message, 429 waits (Retry-After, else 5 s per 001 §10), 500 is retried with the same attempt, and
+nothing is ever paid twice."""
 from datetime import timedelta
 
 import pytest
@@ -34,12 +35,30 @@ def test_an_unknown_key_disables_the_account(fake, queued):
     assert account.state == AccountState.DISABLED and "Invalid API key" in account.state_message
 
 
-def test_another_teams_program_is_403_and_disables_the_account(fake, queued):
-    other_key = fake.add_team()
-    account = huhu_account(fake, settings={"program_id": fake.team(other_key).default_program})
-    step(try_on_task(account))
+def test_another_teams_program_fails_the_task_naming_it_and_leaves_the_account_active(fake, queued):
+    """000: "Requests to resources outside your team return 403. Revoked or invalid keys return 401." A 403 is
+    about the resource, not the key: only that task fails, and it says which program."""
+    other_program = fake.team(fake.add_team()).default_program
+    account = huhu_account(fake, settings={"program_id": other_program})
+    task = try_on_task(account)
+    step(task)
     account.refresh_from_db()
-    assert account.state == AccountState.DISABLED and "not authorized" in account.state_message
+    assert account.state == AccountState.ACTIVE and account.state_message == ""
+    assert task.status == TaskStatus.GENERATION_FAILED and task.step == "done"
+    assert f"program {other_program} is outside this key's team" in task.error_message
+    assert generate_calls(fake) == 0
+
+
+def test_a_403_stops_a_sync_with_the_resource_named_and_the_account_stays_active(fake, queued):
+    from generations import huhu_jobs
+
+    other_program = fake.team(fake.add_team()).default_program
+    account = huhu_account(fake, settings={"program_id": other_program})
+    huhu_jobs.sync_credits.run(account.pk)
+    account.refresh_from_db()
+    last = account.settings["last_sync"]["credits"]
+    assert account.state == AccountState.ACTIVE and not last["ok"]
+    assert f"program {other_program} is outside this key's team" in last["message"]
 
 
 def test_running_out_of_credits_pauses_the_account_keeps_the_task_and_resumes_when_credits_return(fake, account,
