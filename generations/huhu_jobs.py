@@ -112,7 +112,8 @@ def generate_model_images(request_pk: int, retries: int = 0) -> None:
                        f"{row.request_id or 'none'}.")
         else:
             wait = exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else 5.0 * 2 ** retries
-            _again(row, retries + 1, wait * random.uniform(0.8, 1.2))
+            # Jitter only upwards: GET /model/image again sooner than 5 s breaks 001 §5.16 "Call every 5-10 seconds".
+            _again(row, retries + 1, wait * random.uniform(1.0, 1.25))
     else:
         if not done:
             _again(row, 0, POLL_SECONDS)

@@ -13,14 +13,19 @@ Payloads, parsing, the credit table and the status vocabularies are in huhu_payl
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
+import threading
+import time
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
 from PIL import Image
 
+from . import huhu_catalog
 from . import huhu_payloads as p
 from .base import (Balance, Capabilities, ConfigurationError, Forbidden, NotFound, OperationSpec, Option,
                    PollResult, RateLimited, Submission, ValidationFailed, VendorAdapter)
@@ -32,6 +37,11 @@ logger = logging.getLogger(__name__)
 PRODUCTION_URL, GAMMA_URL, BASE_URL_PRESETS = p.PRODUCTION_URL, p.GAMMA_URL, p.BASE_URL_PRESETS
 # 001 §10 "429/500: Exponential backoff starting at 5s": the wait when a 429 carries no Retry-After header.
 RATE_LIMIT_WAIT = 5.0
+# The pace: 001 §5.16 GET /model/image "Call every 5-10 seconds", §10 "Poll /task every 5-10 seconds (not faster)",
+# 000 "Poll gently … every 5-10 seconds, not faster". We read it for every endpoint: the same request (method, path,
+# parameters) is never sent again within this many seconds. account.settings["poll_min_gap_seconds"] may change it
+# (the benchmark compresses Huhu's timing tenfold); the documents say nothing of calls to different requests.
+MIN_CALL_GAP = 5.0
 CLOCK_SKEW = timedelta(minutes=2)
 
 
@@ -48,8 +58,37 @@ def forbidden_resource(path: str, kwargs: dict) -> str:
     return ", ".join(named) if named else path
 
 
+PACE_MARGIN = 0.1
+_SENT: dict[str, float] = {}  # request key → when this process last sent it (see HuhuClient._pace)
+_SENT_LOCK = threading.Lock()
+
+
 class HuhuClient(VendorClient):
+    def __init__(self, base_url: str, *, min_gap: float = MIN_CALL_GAP, account_id: int | None = None, **kwargs):
+        super().__init__(base_url, **kwargs)
+        self.min_gap, self.account_id = min_gap, account_id
+
+    def _pace(self, method: str, path: str, kwargs: dict) -> None:
+        """The same request of the same account again within min_gap seconds, from anywhere in this process, waits
+        for the rest of the gap first. Across processes the engine's schedule keeps the gap (poll_timing floors every
+        poll delay at min_poll_gap; the shared GET /task answer is spaced by it too)."""
+        key = json.dumps([str(self._http.base_url), self.account_id, method, path, kwargs.get("params"),
+                          kwargs.get("json")], sort_keys=True, default=str)
+        key = hashlib.sha256(key.encode()).hexdigest()  # bodies can be images in base64: keep only a digest
+        with _SENT_LOCK:
+            now = time.time()
+            # + PACE_MARGIN: the gap is Huhu's to measure, between arrivals; ours is between departures.
+            wait = _SENT.get(key, float("-inf")) + self.min_gap + PACE_MARGIN - now
+            _SENT[key] = now + max(0.0, wait)  # reserved: a concurrent thread waits after this one
+            if len(_SENT) > 10_000:
+                for old in [k for k, at in _SENT.items() if at < now - 60]:
+                    del _SENT[old]
+        if wait > 0:
+            huhu_catalog.pause(wait)
+
     def request(self, method, path, **kwargs):
+        if self.min_gap > 0:
+            self._pace(method, path, kwargs)
         try:
             return super().request(method, path, **kwargs)
         except RateLimited as exc:
@@ -104,6 +143,9 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         interval = (account.settings or {}).get("poll_interval_seconds")
         if interval:
             self.poll_interval = float(interval)
+        # poll_timing.delay never schedules the next poll of a request sooner than this (see MIN_CALL_GAP).
+        self.min_poll_gap = float((account.settings or {}).get("poll_min_gap_seconds",
+                                                                max(self.poll_interval, MIN_CALL_GAP)))
 
     def auth_headers(self) -> dict[str, str]:
         key = self.account.reveal_api_key()
@@ -114,7 +156,8 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
     @property
     def client(self):
         if self._client is None:
-            self._client = HuhuClient(self.base_url, headers=self.auth_headers())
+            self._client = HuhuClient(self.base_url, headers=self.auth_headers(), min_gap=self.min_poll_gap,
+                                      account_id=self.account.pk)
         return self._client
 
     # --- money ----------------------------------------------------------------------------------------------------

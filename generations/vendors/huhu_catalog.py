@@ -29,6 +29,12 @@ SKU_OPERATIONS = ("try_on", "video")
 BATCH_LIMIT = 200  # SKUs zipped together / sibling tasks given Huhu tasks in one go
 
 
+def pause(seconds: float) -> None:
+    """Every wait of the Huhu adapter for Huhu's sake (its pace, its processing, its backoff) goes through here, so
+    a test can run them on a virtual clock."""
+    time.sleep(seconds)
+
+
 def references():
     from generations.models import VendorReference
 
@@ -98,7 +104,7 @@ class HuhuResources:
         return p.parse_task_list({"skus": skus})
 
     def _poll_gap(self) -> float:
-        return float((self.account.settings or {}).get("poll_min_gap_seconds", self.poll_interval))
+        return self.min_poll_gap  # huhu.MIN_CALL_GAP unless the account says otherwise
 
     def _memo_lookup(self, program_id: str) -> dict:
         return dict(account=self.account, kind="huhu_poll_memo", content_type=_ct("generations", "vendoraccount"),
@@ -226,15 +232,23 @@ class HuhuResources:
         with_images = set(GarmentImage.objects.filter(sku_id__in=list(skus)).values_list("sku_id", flat=True))
         known = self.sku_ids(skus.values())
         missing = [s for pk, s in skus.items() if pk in with_images and pk not in known]
-        self._adopt_skus(missing, program_id, project_id)
-        known = self.sku_ids(missing)
-        missing = [s for s in missing if s.pk not in known]
+        if self._zip_claimed(missing):
+            # A zip with these SKUs may be on Huhu already (a crash after the upload): adopt them first. Otherwise
+            # there is nothing to find, and the GET /sku after our own upload would repeat this very request within
+            # the 5 s pace (MIN_CALL_GAP).
+            self._adopt_skus(missing, program_id, project_id)
+            known = self.sku_ids(missing)
+            missing = [s for s in missing if s.pk not in known]
         claimed = self._claim_for_zip(task.sku.project_id, missing)
         if claimed:
             self._upload_zip(claimed, program_id, project_id)  # first: it is what the other tasks are waiting for
             for sku in claimed:  # then each garment image once, its image_id kept
                 self.garment_image_ids(sku, program_id, project_id)
         return self._wait_for_sku(task.sku, missing, program_id, project_id)
+
+    def _zip_claimed(self, skus) -> bool:
+        return references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
+                                   object_id__in=[s.pk for s in skus]).exists()
 
     def _siblings(self, task):
         from generations.models import Task
@@ -330,7 +344,8 @@ class HuhuResources:
     def _wait_for_sku(self, sku, batch, program_id: str, project_id: str) -> str:
         """001 §5.13 step 4: "poll GET /sku?project_id= until SKUs appear (typically 30-90 seconds)"."""
         deadline = time.monotonic() + self._sku_wait()
-        interval = float((self.account.settings or {}).get("sku_poll_seconds", 3))
+        # "poll GET /sku?project_id= until SKUs appear", at Huhu's pace (MIN_CALL_GAP), never faster.
+        interval = max(float((self.account.settings or {}).get("sku_poll_seconds", 5)), self._poll_gap())
         zip_ref = dict(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"), object_id=sku.pk)
         while references().filter(**zip_ref, vendor_id="pending").exists() and time.monotonic() < deadline:
             time.sleep(0.05)  # another worker is still uploading the zip: no GET /sku until it is up (a DB read)
@@ -341,7 +356,7 @@ class HuhuResources:
                 return sku_id
             if time.monotonic() + interval > deadline:
                 raise Unavailable(f"Huhu is still processing the garment upload for SKU {sku.code}")
-            time.sleep(interval)
+            pause(interval)
 
     # --- Huhu's try-on tasks ----------------------------------------------------------------------------------
     def task_refs(self, task) -> list:
@@ -381,10 +396,21 @@ class HuhuResources:
             sku_ids, have = self.sku_ids([t.sku for t in group]), self.task_refs_for(group)
             group = [t for t in group if t.sku_id in sku_ids and t.pk not in have]
             views = self._views_for(group)
-            lacking = self._assign(group, program_id, sku_ids, views)
+            # Huhu tasks left unclaimed by a crash after POST /task are adopted first; when POST /task was never sent
+            # for these SKUs there is nothing to adopt, and one GET /task after it is all the pace allows anyway.
+            requested = set(references().filter(account=self.account, kind="huhu_task_request",
+                                                content_type=_ct("catalog", "sku"),
+                                                object_id__in=[t.sku_id for t in group]).values_list("object_id",
+                                                                                                    flat=True))
+            lacking = [t for t in group if t.sku_id not in requested]
+            if requested:
+                lacking += self._assign([t for t in group if t.sku_id in requested], program_id, sku_ids, views)
             if lacking:
+                skus = sorted({t.sku_id for t in lacking})
+                self._bulk_refs("huhu_task_request", [(pk, "", sku_ids[pk], {"at": time.time()}) for pk in skus],
+                                _ct("catalog", "sku"))  # before the call: a crash inside it leaves the mark
                 self.client.post("/task", json={"program_id": program_id, "project_id": project_id,
-                                                "sku_ids": sorted({sku_ids[t.sku_id] for t in lacking})})
+                                                "sku_ids": sorted(sku_ids[pk] for pk in skus)})
                 self._assign(lacking, program_id, sku_ids, views)
         refs = self.task_refs(task)
         if not refs:
