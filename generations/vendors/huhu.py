@@ -180,8 +180,8 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
 
     # --- prepare (unpaid, idempotent) -----------------------------------------------------------------------------
     def prepare(self, task) -> None:
-        if task.operation == "try_on" and task.model_image_id and self.task_refs(task):
-            return  # everything below is done (its last step exists); tasks waiting for a slot come back often
+        if task.operation == "try_on" and task.model_image_id and (refs := self.task_refs(task)):
+            return self._note_slots(task, len(refs))  # the rest is done; tasks waiting for a slot come back often
         options = self._options(task)
         if task.operation == "try_on" and task.model_image_id is None:
             raise ValidationFailed("Huhu try-on needs a model image (001 §5.24: model_image is required)")
@@ -196,7 +196,16 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         if task.operation == "try_on":
             if back := self._back_image(task):
                 self.model_image_id(back, program_id, project_id)
-            self.ensure_tasks(task, program_id, project_id)
+            self._note_slots(task, len(self.ensure_tasks(task, program_id, project_id)))
+
+    def _note_slots(self, task, jobs: int) -> None:
+        """One Huhu task per view, and each is a generation job: concurrent_requests is the "max parallel generation
+        jobs" (001 §5.1), so a front+back try-on takes two of them. limits.py counts vendor_state["slots"]."""
+        if (task.vendor_state or {}).get("slots") != jobs:
+            from generations.models import Task
+
+            task.vendor_state = {**(task.vendor_state or {}), "slots": jobs}
+            Task.objects.filter(pk=task.pk).update(vendor_state=task.vendor_state)
 
     @staticmethod
     def _back_image(task):

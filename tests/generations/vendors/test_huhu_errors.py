@@ -184,3 +184,28 @@ def test_a_task_waiting_for_credits_is_not_paid_for_while_paused(fake, account, 
     task.save()
     step(task)
     assert generate_calls(fake) == 1 and task.step == "submit"
+
+
+def test_concurrency_counts_huhu_generation_jobs_so_front_and_back_try_ons_draw_no_429(settings, queued):
+    """001 §5.1: concurrent_requests is the "max parallel generation jobs"; a try-on with a front and a back view
+    makes two Huhu tasks, two jobs. With a limit of 2, one such try-on fills it: the others wait their turn here
+    instead of meeting Huhu's 429 (and paying PUT /task again on every retry)."""
+    from tests.generations.vendors.test_huhu_support import count, start_fake
+
+    server = start_fake(settings, latency=90, concurrent_requests=2)
+    try:
+        account = huhu_account(server)
+        tasks = [try_on_task(account, back=True) for _ in range(4)]
+        for task in tasks:
+            step(task)
+        assert server.rejected_429 == 0 and server.peak_in_flight == 2
+        assert [t.step for t in tasks] == ["poll", "submit", "submit", "submit"]
+        assert all(t.vendor_state.get("waiting") == "slot" for t in tasks[1:])
+        assert generate_calls(server) == 1 and count(server, "PUT", r"/task$") == 2
+        server.advance(90)
+        step(tasks[0])  # done: its two jobs' slots go to the next try-on
+        step(tasks[1])
+        tasks[1].refresh_from_db()
+        assert tasks[1].step == "poll" and server.rejected_429 == 0 and sum(server.paid.values()) == 4
+    finally:
+        server.stop()
