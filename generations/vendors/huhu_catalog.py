@@ -20,13 +20,16 @@ from django.db import IntegrityError, transaction
 from catalog.models import Program, Project
 
 from . import huhu_payloads as p
-from .base import Unavailable, ValidationFailed
+from .base import GenerationFailed, NotFound, RateLimited, Unavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGES = 50
 SKU_OPERATIONS = ("try_on", "video")
 BATCH_LIMIT = 200  # SKUs zipped together / sibling tasks given Huhu tasks in one go
+# 001 §10 "429/500: Exponential backoff starting at 5s, max 3 retries" (for complete_multipart_upload: a try-on
+# waits on it, and a claim left "pending" would hold every sibling until it goes stale).
+UPLOAD_RETRIES, UPLOAD_BACKOFF = 3, 5.0
 
 
 def pause(seconds: float) -> None:
@@ -315,12 +318,35 @@ class HuhuResources:
         size = math.ceil(len(data) / len(urls))
         parts = [{"PartNumber": n, "ETag": self.put_part(url, data[(n - 1) * size:n * size])}
                  for n, url in enumerate(urls, start=1)]
-        self.client.post("/project/complete_multipart_upload", json={
-            "program_id": program_id, "project_id": project_id, "key": init["key"], "upload_id": init["upload_id"],
-            "parts": parts})
+        self._complete_upload(skus, {"program_id": program_id, "project_id": project_id, "key": init["key"],
+                                     "upload_id": init["upload_id"], "parts": parts})
         references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
                             object_id__in=[s.pk for s in skus]).update(
             vendor_id=init["upload_id"], raw={"claimed_at": time.time(), "key": init["key"]})
+
+    def _complete_upload(self, skus, body: dict) -> None:
+        """POST /project/complete_multipart_upload, with 001 §10's backoff (5, 10, 20 s) on 429 and 5xx. It is
+        unpaid, so resending is safe; a 404 after an unanswered try means that try went through (the upload is
+        complete, so Huhu no longer knows it as pending). After the last retry the claim is released (the next
+        attempt uploads afresh instead of every sibling waiting for it to go stale) and the task fails, saying so."""
+        for attempt in range(UPLOAD_RETRIES + 1):
+            try:
+                self.client.post("/project/complete_multipart_upload", json=body)
+                return
+            except NotFound:
+                if attempt == 0:
+                    raise
+                return
+            except (Unavailable, RateLimited) as exc:
+                error = exc
+                if attempt < UPLOAD_RETRIES:
+                    pause(max(UPLOAD_BACKOFF * 2 ** attempt, getattr(exc, "retry_after", None) or 0.0))
+        references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
+                            object_id__in=[s.pk for s in skus]).delete()
+        codes = ", ".join(s.code for s in skus[:5]) + (" …" if len(skus) > 5 else "")
+        raise GenerationFailed(f"Huhu could not finish the garment upload for SKU {codes}: {error}, still after "
+                               f"{UPLOAD_RETRIES} retries 5, 10 and 20 s apart. Nothing was generated or paid; "
+                               f"launch the try-on again to upload afresh.", status_code=error.status_code)
 
     def put_part(self, url: str, chunk: bytes) -> str:
         """A presigned S3 URL: a plain PUT without our Bearer key, to a public address only (the URL came from
