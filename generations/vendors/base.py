@@ -290,6 +290,11 @@ class VendorAdapter:
     def check_balance(self) -> Balance:
         return Balance(credits=None)
 
+    def credits_needed(self, task: Task) -> Decimal | None:
+        """What the paid call of `task` will cost, after prepare(); None: unknown. When the last balance is known and
+        not enough, the engine keeps the task waiting instead of making a call the vendor refuses (Huhu 001 §10)."""
+        return None
+
     def prepare(self, task: Task) -> None:
         """Idempotent, unpaid groundwork before the paid call (uploads, clothing items, prepared images).
         Results are kept as VendorReference rows so a retry or a later task reuses them."""

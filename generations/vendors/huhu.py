@@ -175,6 +175,12 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         return Balance(credits=Decimal(str(credits)) if credits is not None else None,
                        concurrency=int(concurrency) if concurrency is not None else None, raw=body)
 
+    def credits_needed(self, task) -> Decimal:
+        """The estimate (001 §10 "cost = num_output_images × credit_per_image"), once per Huhu task for a try-on:
+        a front and a back view are two generations."""
+        cost = p.estimate_credits(task.operation, self._options(task), task.num_outputs)
+        return cost * max(1, len(self.task_refs(task))) if task.operation == "try_on" else cost
+
     def _options(self, task) -> dict:
         return self.capabilities.clean(task.operation, task.options or {}, task.num_outputs)
 

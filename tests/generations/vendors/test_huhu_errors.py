@@ -64,6 +64,8 @@ def test_a_403_stops_a_sync_with_the_resource_named_and_the_account_stays_active
 def test_running_out_of_credits_pauses_the_account_keeps_the_task_and_resumes_when_credits_return(fake, account,
                                                                                               queued):
     fake.set_credits(0)
+    # The studio's last look at the balance (under a minute ago) still showed credits: Huhu's 402 is the news.
+    VendorAccount.objects.filter(pk=account.pk).update(balance_checked_at=timezone.now(), credit_balance=50)
     task = try_on_task(account)
     step(task)
     account.refresh_from_db()
@@ -176,14 +178,15 @@ def test_the_account_is_not_touched_when_another_teams_key_fails(fake, queued):
     assert (ok.state, bad.state) == (AccountState.ACTIVE, AccountState.DISABLED)
 
 
-def test_a_task_waiting_for_credits_is_not_paid_for_while_paused(fake, account, queued):
+def test_a_task_waiting_for_credits_is_not_paid_for_while_it_waits(fake, account, queued):
     fake.set_credits(0)
     task = try_on_task(account)
     step(task)
     task.next_run_at = timezone.now() - timedelta(seconds=1)
     task.save()
     step(task)
-    assert generate_calls(fake) == 1 and task.step == "submit"
+    # The balance read before generating shows 0: Huhu is not even asked (no 402, no paused account).
+    assert generate_calls(fake) == 0 and task.step == "submit" and "not enough credits" in task.error_message
 
 
 def test_concurrency_counts_huhu_generation_jobs_so_front_and_back_try_ons_draw_no_429(settings, queued):
@@ -209,3 +212,22 @@ def test_concurrency_counts_huhu_generation_jobs_so_front_and_back_try_ons_draw_
         assert tasks[1].step == "poll" and server.rejected_429 == 0 and sum(server.paid.values()) == 4
     finally:
         server.stop()
+
+
+def test_a_try_on_costing_more_than_the_credits_left_waits_saying_so_and_the_account_stays_active(fake, account,
+                                                                                                 queued):
+    """001 §10 "GET /metering/plan → check credits > estimated_cost". A front+back try-on costs 2 × 2 credits; with
+    3 left it waits on the dashboard instead of drawing a 402 that pauses the account (and, resumed because the
+    balance is above 0, draws the next 402)."""
+    fake.set_credits(3)
+    task = try_on_task(account, back=True)
+    step(task)
+    account.refresh_from_db()
+    assert account.state == AccountState.ACTIVE and task.step == "submit" and not task.needs_attention
+    assert task.error_message == "not enough credits: 4 needed, 3 left"
+    assert generate_calls(fake) == 0 and task.attempt_started_at is None
+    assert 55 <= seconds_until(task) <= 61  # it looks again, with a fresh balance
+    fake.set_credits(10)
+    VendorAccount.objects.filter(pk=account.pk).update(balance_checked_at=None)
+    task = run_until_settled(task)
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and task.error_message == "" and sum(fake.paid.values()) == 2
