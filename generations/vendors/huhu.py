@@ -283,12 +283,30 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         payload = {"program_id": program_id, "project_id": project_id, "sku_id": self.sku_id(task.sku),
                    "video_length": options["video_length"], "prompt": task.prompt,
                    "first_frame_image": {"image_base64": frame}}
-        source = self.task_refs(parent.task) if parent.task.account_id == self.account.pk else []
-        if source:
-            payload["source_task_id"] = source[0].vendor_id
+        if source := self._source_task_id(parent, program_id):
+            payload["source_task_id"] = source
         vid = p.video_id(self.client.post("/video", json=payload))
         raw = {"request_id": vid, "program_id": program_id, "video_length": options["video_length"]}
         return Submission(vendor_task_id=vid, raw=raw, charged_credits=p.estimate_credits("video", options, 1))
+
+    def _source_task_id(self, parent, program_id: str) -> str | None:
+        """The Huhu task that produced the first frame (001 §5.26 source_task_id): a front+back try-on has two, and
+        the frame is one of their outputs. The poll kept which task each output came from; failing that, the tasks'
+        details (unpaid) say. The field is optional, so when neither tells, it is left out rather than guessed."""
+        if parent.task.account_id != self.account.pk:
+            return None
+        refs = self.task_refs(parent.task)
+        if len(refs) <= 1:
+            return refs[0].vendor_id if refs else None
+        for kept in (parent.task.vendor_state or {}).get("outputs") or []:
+            if kept.get("result_id") == parent.vendor_result_id and (kept.get("raw") or {}).get("task_id"):
+                return str(kept["raw"]["task_id"])
+        project_id = ((parent.task.vendor_state or {}).get("huhu") or {}).get("project_id")
+        for r in refs if project_id else []:
+            detail = self._detail(r.raw.get("program_id") or program_id, project_id, r.raw["sku_id"], r.vendor_id)
+            if any(o.result_id == parent.vendor_result_id for o in p.parse_task_outputs(detail)):
+                return r.vendor_id
+        return None
 
     def _upscale_source(self, task, options) -> bytes:
         source = task.parent_output.file if task.parent_output else task.model_image.image if task.model_image \
