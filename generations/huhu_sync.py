@@ -294,8 +294,9 @@ def save_to_model(account: VendorAccount, model: FashionModel, result: Generated
     try:
         program_id = adapter.program_id(model.program)
         model_id = _huhu_model_id(adapter, model, program_id)
-        body = adapter.client.post("/model/image", json={"model_id": model_id, "style_id": _style_id(adapter, model),
-                                                         "image_url": result.url, "program_id": program_id})
+        body = adapter.client.post("/model/image", json={
+            "model_id": model_id, "style_id": _style_id(adapter, model, model_id, program_id), "image_url": result.url,
+            "program_id": program_id})
         data, checked = _download(body.get("image_url") or result.url)
     finally:
         adapter.close()
@@ -318,7 +319,7 @@ def gallery_image_id(account: VendorAccount, image: ModelImage) -> str:
     try:
         program_id = adapter.program_id(image.fashion_model.program)
         model_id = _huhu_model_id(adapter, image.fashion_model, program_id)
-        style_id = _style_id(adapter, image.fashion_model)
+        style_id = _style_id(adapter, image.fashion_model, model_id, program_id)
         body = adapter.client.post("/model/image", json={"model_id": model_id, "style_id": style_id,
                                                          "file_data": p.b64(data), "program_id": program_id})
     finally:
@@ -340,9 +341,12 @@ def _huhu_model_id(adapter: HuhuAdapter, model: FashionModel, program_id: str) -
     return save_ref(adapter.account, model, "huhu_model", str(body["model_id"]), raw={"program_id": program_id}).vendor_id
 
 
-def _style_id(adapter: HuhuAdapter, model: FashionModel) -> str:
-    """style_id is required in upload mode; the documents never say how styles are made. We reuse the style of an
-    image already in that model's Huhu gallery, else the account's configured default style."""
+def _style_id(adapter: HuhuAdapter, model: FashionModel, model_id: str, program_id: str) -> str:
+    """style_id is required in upload mode (001 §5.15 Mode 2), and the documents never say how a style is made: a
+    Style lives in a Program (001 §4) and shows up only as the style_id of gallery images (GET /model?model_id=,
+    §5.9). So, in order: the style of an image of this model we imported or saved; the styles Huhu lists for this
+    model; the Huhu style the team chose for the account (settings["style_id"]). Never an invented one: without any
+    of these the save stops and says what is missing."""
     from django.contrib.contenttypes.models import ContentType
 
     refs = adapter.account.references.filter(kind="huhu_model_image",
@@ -351,4 +355,13 @@ def _style_id(adapter: HuhuAdapter, model: FashionModel) -> str:
     for image_ref in refs:
         if image_ref.raw.get("style_id"):
             return str(image_ref.raw["style_id"])
-    return str((adapter.account.settings or {}).get("style_id") or "default")
+    listed = adapter.client.get("/model", params={"model_id": model_id, "program_id": program_id})
+    for row in listed.get("model_images") or []:
+        if row.get("style_id"):
+            return str(row["style_id"])
+    chosen = (adapter.account.settings or {}).get("style_id")
+    if chosen:
+        return str(chosen)
+    raise ValidationFailed(f"Huhu needs a style to save an image to the model {model.name} (style_id, 001 §5.15), and "
+                           "none is known: the model has no image on Huhu yet and the account names no Huhu style. "
+                           "Import a model with its images from Huhu, or set the Huhu style id on the account.")

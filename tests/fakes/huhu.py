@@ -856,6 +856,12 @@ class FakeHuhu(FakeVendorServer):
             if params.get("model_id") and (params.get("image_url") or params.get("file_data")):
                 self._require(params, "style_id")
                 model = self._scoped(self.models, params["model_id"], team, self._program(team, params), "Model")
+                # No endpoint makes a style: they exist on Huhu's side and show as gallery images' style_id (001 §4,
+                # §5.9). The documents do not say whether a style is per program; the fake asks only that the team
+                # has it somewhere (an invented one such as "default" is refused).
+                if not any(i["style_id"] == params["style_id"] and i["team_id"] == team.team_id
+                           for i in self.model_images.values()):
+                    raise Problem(404, f"Style {params['style_id']} not found")
                 data = (self._b64(params["file_data"], "file_data") if params.get("file_data")
                         else self._bytes_for_url(params["image_url"]))
                 row = self._new_model_image(model, params["style_id"], data, "front_facing", "fullbody")
