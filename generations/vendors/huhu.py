@@ -197,7 +197,8 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         if task.model_image_id:
             self.model_image_id(task.model_image, program_id, project_id)
         if task.operation in SKU_OPERATIONS:
-            self.garment_image_ids(task.sku, program_id, project_id)
+            # The garment images go up once, in the SKU zip (001 §5.13); their Huhu image ids come back with the
+            # classification (GET /sku detail, read_classification). No base64 copy: nothing would use its id.
             self.ensure_skus(task, program_id, project_id)
         if task.operation == "try_on":
             if back := self._back_image(task):

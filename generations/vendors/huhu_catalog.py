@@ -5,11 +5,14 @@ How SKUs come into being (our reading of the documents, kept in `ensure_skus`): 
 "What happens after upload" — the sku_zip is "processed asynchronously by an AI worker that extracts images from each
 folder (one folder = one SKU)", and Workflow D step 2 polls "GET /sku?project_id= until SKUs appear". A base64
 `garment_image` upload (001 §5.12) only returns an image_id that no documented call attaches to a SKU, and PUT /sku
-(§5.22) updates existing SKUs. So we upload each garment image once (its image_id is kept for reference), and bring
-SKUs into being with ONE zip per batch of SKUs (a folder per SKU, named after our SKU code), then adopt them by name.
+(§5.22) updates existing SKUs. So each garment image goes up once, in ONE zip per batch of SKUs (a folder per SKU,
+named after our SKU code); the SKUs are adopted by name, and GET /sku detail (read_classification) gives back each
+image's Huhu id and classification. Before POST /task, PUT /sku assigns the garment type, model, style and the
+front/back model images (001 §8.3 step 6, Workflow D step 4).
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -206,9 +209,6 @@ class HuhuResources:
         return self.upload_image(model_image, "huhu_model_image", "model_image", model_image.image, program_id,
                                  project_id)
 
-    def garment_image_ids(self, sku, program_id: str, project_id: str) -> list[str]:
-        return [self.upload_image(g, "huhu_garment_image", "garment_image", g.image, program_id, project_id)
-                for g in sku.garment_images.all()]
 
     # --- SKUs (see the module docstring) -------------------------------------------------------------------------
     def sku_id(self, sku) -> str | None:
@@ -244,9 +244,7 @@ class HuhuResources:
             missing = [s for s in missing if s.pk not in known]
         claimed = self._claim_for_zip(task.sku.project_id, missing)
         if claimed:
-            self._upload_zip(claimed, program_id, project_id)  # first: it is what the other tasks are waiting for
-            for sku in claimed:  # then each garment image once, its image_id kept
-                self.garment_image_ids(sku, program_id, project_id)
+            self._upload_zip(claimed, program_id, project_id)
         return self._wait_for_sku(task.sku, missing, program_id, project_id)
 
     def _zip_claimed(self, skus) -> bool:
@@ -432,6 +430,7 @@ class HuhuResources:
             if requested:
                 lacking += self._assign([t for t in group if t.sku_id in requested], program_id, sku_ids, views)
             if lacking:
+                self._assign_skus(lacking, program_id, project_id, sku_ids)
                 skus = sorted({t.sku_id for t in lacking})
                 self._bulk_refs("huhu_task_request", [(pk, "", sku_ids[pk], {"at": time.time()}) for pk in skus],
                                 _ct("catalog", "sku"))  # before the call: a crash inside it leaves the mark
@@ -443,6 +442,31 @@ class HuhuResources:
             raise ValidationFailed(f"Huhu created no try-on task for the {'/'.join(self.wanted_views(task))} view of "
                                    f"SKU {task.sku.code}: its garment classification found no such images")
         return refs
+
+    def _assign_skus(self, tasks, program_id: str, project_id: str, sku_ids: dict) -> None:
+        """PUT /sku (001 §5.22) before POST /task, as the try-on path does (§8.3 step 6 "Assign model to SKUs → PUT
+        /sku with model_id, style_id, model_images_front", Workflow D step 4): one call per distinct assignment, so
+        a batch sharing a model costs one call. Unpaid and idempotent: after a crash it is simply sent again."""
+        groups: dict[str, tuple[dict, set]] = {}
+        for task in tasks:
+            body = self._sku_assignment(task, program_id, project_id)
+            groups.setdefault(json.dumps(body, sort_keys=True), (body, set()))[1].add(sku_ids[task.sku_id])
+        for body, skus in groups.values():
+            self.client.put("/sku", json={**body, "sku_ids": sorted(skus)})
+
+    def _sku_assignment(self, task, program_id: str, project_id: str) -> dict:
+        body = {"program_id": program_id, "project_id": project_id, "garment_type": task.sku.garment_type}
+        if task.model_image_id is None:
+            return body
+        body["model_images_front"] = [self.model_image_id(task.model_image, program_id, project_id)]
+        if back := self._back_image(task):
+            body["model_images_back"] = [self.model_image_id(back, program_id, project_id)]
+        if model := ref(self.account, task.model_image.fashion_model, "huhu_model"):
+            body["model_id"] = model.vendor_id
+        image = ref(self.account, task.model_image, "huhu_model_image")
+        if image is not None and image.raw.get("style_id"):  # a style Huhu named (GET /model?model_id=), never ours
+            body["style_id"] = str(image.raw["style_id"])
+        return body
 
     @staticmethod
     def _views_for(tasks) -> dict[int, list[str]]:

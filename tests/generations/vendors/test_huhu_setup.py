@@ -79,8 +79,7 @@ def test_prepare_links_project_uploads_images_and_creates_the_sku_from_a_zip(fak
     task = try_on_task(account)
     adapter.prepare(task)
     kinds = set(VendorReference.objects.values_list("kind", flat=True))
-    assert {"huhu_program", "huhu_project", "huhu_garment_image", "huhu_model_image", "huhu_sku",
-            "huhu_task"} <= kinds
+    assert {"huhu_program", "huhu_project", "huhu_model_image", "huhu_sku", "huhu_task"} <= kinds
     (sku,) = fake.skus.values()
     assert sku["sku_name"] == task.sku.code and sku["garment_images"][0]["view"] == "front"
     adapter.prepare(task)  # idempotent: nothing new on Huhu's side
