@@ -65,6 +65,20 @@ def sync_poses(account_id: int) -> None:
     _run(account_id, "poses", lambda account: f"{len(huhu_sync.sync_pose_library(account))} preset poses synced.")
 
 
+@shared_task(name="vendor.huhu_read_classification", acks_late=True, time_limit=600)
+def read_classification(account_id: int, sku_pk: int) -> None:
+    """GET /sku detail: Huhu's classification of the SKU's garment images, beside ours on the SKU page."""
+    from catalog.models import SKU
+
+    def work(account):
+        sku = SKU.objects.for_team(account.team).get(pk=sku_pk)
+        rows = huhu_sync.read_classification(account, sku)
+        differ = sum(1 for row in rows if row.differs)
+        return f"Huhu's classification of {sku.code}: {len(rows)} image(s), {differ} classified differently."
+
+    _run(account_id, "classification", work)
+
+
 @shared_task(name="vendor.huhu_sync_credits", acks_late=True, time_limit=1800)
 def sync_credits(account_id: int) -> None:
     _run(account_id, "credits",

@@ -17,13 +17,13 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from catalog import images, uploads
-from catalog.models import (CropType, FashionModel, ModelImage, ModelSize, ModelType, Pose, Program, PromptType,
-                            ViewType, _media_name, thumbnail_upload_to)
+from catalog.models import (CropType, FashionModel, GarmentImage, ModelImage, ModelSize, ModelType, Pose, Program,
+                            PromptType, ViewType, _media_name, thumbnail_upload_to)
 
 from .models import CreditEntry, CreditKind, VendorAccount
 from .vendors import http
 from .vendors import huhu_payloads as p
-from .vendors.base import GenerationFailed, Unavailable, ValidationFailed
+from .vendors.base import GenerationFailed, Unavailable, ValidationFailed, VendorError
 from .vendors.huhu import HuhuAdapter
 from .vendors.huhu_catalog import ref, save_ref
 
@@ -365,3 +365,99 @@ def _style_id(adapter: HuhuAdapter, model: FashionModel, model_id: str, program_
     raise ValidationFailed(f"Huhu needs a style to save an image to the model {model.name} (style_id, 001 §5.15), and "
                            "none is known: the model has no image on Huhu yet and the account names no Huhu style. "
                            "Import a model with its images from Huhu, or set the Huhu style id on the account.")
+
+
+# --- Garment classification read-back (001 §5.10) ----------------------------------------------------------------
+CLASSIFIED = ("garment_type", "view", "presentation")
+
+
+@dataclass
+class Classified:
+    """One of our garment images beside Huhu's AI classification of it (a huhu_garment_image reference)."""
+
+    garment: GarmentImage
+    huhu: dict  # garment_type, view, presentation (and accessory_sub_type) as Huhu reported them
+    decision: str  # "" (undecided), "huhu" or "ours"
+
+    @property
+    def differs(self) -> dict[str, tuple[str, str]]:
+        return {name: (getattr(self.garment, name), str(self.huhu.get(name) or "")) for name in CLASSIFIED
+                if self.huhu.get(name) and str(self.huhu[name]) != getattr(self.garment, name)}
+
+
+def read_classification(account: VendorAccount, sku) -> list[Classified]:
+    """GET /sku detail (001 §5.10: "includes AI-classified garment images", each with garment_type, view and
+    presentation) → one huhu_garment_image reference per garment image: Huhu's image_id and its classification.
+    Huhu's rows are matched to ours by content (the file Huhu serves has our checksum), the rest in zip order (the
+    zip lists a SKU's images in our order; 001 does not say Huhu keeps it, nor that it keeps the bytes: it may
+    re-encode them, "assets/sku_images/xxx.png"). A person's earlier decision stands while Huhu's answer is the same."""
+    adapter = adapter_for(account)
+    try:
+        sku_id = adapter.sku_id(sku)
+        if not sku_id:
+            raise ValidationFailed(f"SKU {sku.code} is not on Huhu yet: its garment images go up with its first "
+                                   "try-on")
+        program_id, project_id = adapter.ids_for(sku)
+        body = adapter.client.get("/sku", params={"program_id": program_id, "project_id": project_id,
+                                                  "sku_id": sku_id})
+    finally:
+        adapter.close()
+    rows = next((s.get("garment_images") or [] for s in body.get("skus") or [] if str(s.get("sku_id")) == sku_id), [])
+    ours = list(sku.garment_images.all())
+    pairs, left = [], list(rows)
+    for garment in list(ours):
+        for row in left:
+            if row.get("image_url") and _checksum(row["image_url"]) == garment.checksum:
+                pairs.append((garment, row))
+                left.remove(row)
+                ours.remove(garment)
+                break
+    pairs += list(zip(ours, left))
+    out = []
+    for garment, row in pairs:
+        huhu = {k: row.get(k) for k in (*CLASSIFIED, "accessory_sub_type", "garment_id") if row.get(k) is not None}
+        old = ref(account, garment, "huhu_garment_image")
+        decision = old.raw.get("decision", "") if old is not None and old.raw.get("huhu") == huhu else ""
+        save_ref(account, garment, "huhu_garment_image", str(row.get("image_id") or ""),
+                 raw={"huhu": huhu, "decision": decision, "sku_id": sku_id})
+        out.append(Classified(garment, huhu, decision))
+    return out
+
+
+def _checksum(url: str) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(http.fetch_public(url).data).hexdigest()
+    except VendorError:  # an expired or refused link only loses the content match
+        return ""
+
+
+def classifications(account: VendorAccount, sku) -> list[Classified]:
+    """What read_classification kept, without asking Huhu (for the SKU page)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    garments = {g.pk: g for g in sku.garment_images.all()}
+    rows = account.references.filter(kind="huhu_garment_image", object_id__in=list(garments),
+                                     content_type=ContentType.objects.get_for_model(GarmentImage))
+    return [Classified(garments[r.object_id], r.raw.get("huhu") or {}, r.raw.get("decision", "")) for r in rows]
+
+
+def decide_classification(account: VendorAccount, garment: GarmentImage, choice: str) -> None:
+    """A person's choice where Huhu's classification and ours differ: "huhu" copies Huhu's values onto our garment
+    image (those our vocabulary has), "ours" keeps ours. Either way the question is closed until Huhu's answer
+    changes. Huhu keeps its own per-image classification: the documents offer no call to change it (PUT /sku sets
+    only the SKU's garment_type, which the try-on sends anyway)."""
+    from catalog.models import GarmentType, GarmentView, Presentation
+
+    found = ref(account, garment, "huhu_garment_image")
+    if found is None or choice not in ("huhu", "ours"):
+        raise ValidationFailed("There is no Huhu classification of this image to decide on.")
+    if choice == "huhu":
+        huhu = found.raw.get("huhu") or {}
+        for name, choices in (("garment_type", GarmentType), ("view", GarmentView), ("presentation", Presentation)):
+            if huhu.get(name) in choices.values:
+                setattr(garment, name, huhu[name])
+        garment.save(update_fields=list(CLASSIFIED))
+    found.raw = {**found.raw, "decision": choice}
+    found.save(update_fields=["raw"])
