@@ -33,6 +33,7 @@ BATCH_LIMIT = 200  # SKUs zipped together / sibling tasks given Huhu tasks in on
 # 001 §10 "429/500: Exponential backoff starting at 5s, max 3 retries" (for complete_multipart_upload: a try-on
 # waits on it, and a claim left "pending" would hold every sibling until it goes stale).
 UPLOAD_RETRIES, UPLOAD_BACKOFF = 3, 5.0
+PACE_MARGIN = 0.1  # the gap is Huhu's to measure between arrivals: a little more than it between departures
 
 
 def pause(seconds: float) -> None:
@@ -84,8 +85,22 @@ class HuhuResources:
         return items
 
     def list_tasks(self, program_id: str) -> list[p.TaskRow]:
-        """GET /task: every task of the program, grouped by SKU (001 §5.21) — the one call that polls them all."""
-        return p.parse_task_list({"skus": self.paged("/task", "skus", {"program_id": program_id})})
+        """GET /task: every task of the program, grouped by SKU (001 §5.21) — the one call that polls them all. Not
+        within the gap of the last one any process made (the shared answer's time, see list_tasks_shared), and its
+        answer nor the last direct one (its time is kept beside the shared answer, as "direct_at")."""
+        memo = references().filter(**self._memo_lookup(program_id)).first()
+        if memo is not None and (wait := self._list_wait(memo.raw)) > 0:
+            pause(wait)
+        skus = self.paged("/task", "skus", {"program_id": program_id})
+        with transaction.atomic():
+            for row in references().select_for_update().filter(**self._memo_lookup(program_id)):
+                row.raw = {**row.raw, "direct_at": time.time()}
+                row.save(update_fields=["raw"])
+        return p.parse_task_list({"skus": skus})
+
+    def _list_wait(self, raw: dict) -> float:
+        last = max(raw.get("at", 0), raw.get("direct_at", 0))
+        return last + self._poll_gap() + PACE_MARGIN - time.time()
 
     def list_tasks_shared(self, program_id: str, *, fresh: bool = False) -> list[p.TaskRow]:
         """GET /task for polling, shared by every worker process ("Poll gently", 000 Best Practices): the last
@@ -104,8 +119,10 @@ class HuhuResources:
             # Fresh enough for this poll, or fetched less than a gap ago (by a poll racing ours): shared.
             if time.time() - at < gap or (self.poll_fresh_after is not None and at >= self.poll_fresh_after):
                 return p.parse_task_list({"skus": memo.raw.get("skus") or []})
+            if (wait := self._list_wait(memo.raw)) > 0:  # a direct list (preparing, reconciling) was just made
+                pause(wait)
             skus = self.paged("/task", "skus", {"program_id": program_id})
-            memo.raw = {"at": time.time(), "skus": skus}
+            memo.raw = {**memo.raw, "at": time.time(), "skus": skus}
             memo.save(update_fields=["raw"])
         return p.parse_task_list({"skus": skus})
 
@@ -258,9 +275,27 @@ class HuhuResources:
                                     operation__in=SKU_OPERATIONS, needs_attention=False)
                 .exclude(pk=task.pk).select_related("sku").order_by("created_at", "pk")[:BATCH_LIMIT])
 
+    def _sku_listing_slot(self, project_id: str) -> float:
+        """GET /sku?project_id= is asked by every worker preparing a SKU of a fresh zip: the calls of all processes
+        for one project take turns at least the gap apart (the slot is reserved under a row lock). Seconds to wait."""
+        lookup = dict(account=self.account, kind="huhu_sku_memo", content_type=_ct("generations", "vendoraccount"),
+                      object_id=self.account.pk, key=project_id[:80])
+        with transaction.atomic():
+            memo, _ = references().select_for_update().get_or_create(**lookup, defaults={"vendor_id": project_id,
+                                                                                         "raw": {}})
+            now = time.time()
+            slot = max(now, memo.raw.get("at", 0) + self._poll_gap() + PACE_MARGIN)
+            memo.raw = {"at": slot}
+            memo.save(update_fields=["raw"])
+        return slot - now
+
     def _adopt_skus(self, skus, program_id: str, project_id: str) -> None:
         if not skus:
             return
+        if (wait := self._sku_listing_slot(project_id)) > 0:
+            pause(wait)
+            if not (skus := [s for s in skus if s.pk not in self.sku_ids(skus)]):
+                return  # adopted meanwhile by the worker whose turn came first
         by_name = {}
         # program_id: without it Huhu looks for the project in the key's default program (001 §5.10), and ours may
         # be another one ("Project not found in program") or the key may have none (001 §3: 400).

@@ -253,6 +253,10 @@ def main() -> None:
             name = f"{r.method} {r.path.split('/v1', 1)[-1]}{'?detail' if 'task_id' in r.query else ''}"
             by_route[name] = by_route.get(name, 0) + 1
     print("API calls by route: " + ", ".join(f"{k}={v}" for k, v in sorted(by_route.items())))
+    paced = {}
+    for v in fake.pace_violations[:pace_violations]:
+        paced[f"{v['method']} {v['path']}"] = paced.get(f"{v['method']} {v['path']}", 0) + 1
+    print("pace violations by route: " + (", ".join(f"{k}={n}" for k, n in sorted(paced.items())) or "none"))
     starts = sorted(g.started - fake.launched_at for g in fake.generations)[:TASKS]
     print("generation starts (s after launch): " + " ".join(f"{s:.1f}" for s in starts))
     print(f"naive client: {naive_per_task:.1f} s per task over a sample of {NAIVE_SAMPLE}, scaled to {TASKS}")
