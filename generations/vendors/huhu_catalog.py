@@ -213,6 +213,13 @@ class HuhuResources:
         found = ref(self.account, obj, kind)
         if found:
             return found.vendor_id
+        with transaction.atomic():  # one uploader per object, however many workers prepare tasks that use it
+            type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+            if found := ref(self.account, obj, kind):
+                return found.vendor_id
+            return self._upload_image_locked(obj, kind, file_type, field_file, program_id, project_id)
+
+    def _upload_image_locked(self, obj, kind, file_type, field_file, program_id: str, project_id: str) -> str:
         with field_file.open("rb") as fh:
             data = fh.read()
         body = self.client.post("/project/upload", json={"program_id": program_id, "project_id": project_id,
@@ -252,17 +259,18 @@ class HuhuResources:
         with_images = set(GarmentImage.objects.filter(sku_id__in=list(skus)).values_list("sku_id", flat=True))
         known = self.sku_ids(skus.values())
         missing = [s for pk, s in skus.items() if pk in with_images and pk not in known]
-        if self._zip_claimed(missing):
-            # A zip with these SKUs may be on Huhu already (a crash after the upload): adopt them first. Otherwise
+        before = self._zip_claimed(missing)
+        claimed = self._claim_for_zip(task.sku.project_id, missing)
+        if claimed and before:
+            # Claims gone stale: that zip may be on Huhu already (a crash after the upload): adopt first. Otherwise
             # there is nothing to find, and the GET /sku after our own upload would repeat this very request within
             # the 5 s pace (MIN_CALL_GAP).
-            self._adopt_skus(missing, program_id, project_id)
-            known = self.sku_ids(missing)
-            missing = [s for s in missing if s.pk not in known]
-        claimed = self._claim_for_zip(task.sku.project_id, missing)
+            self._adopt_skus(claimed, program_id, project_id)
+            known = self.sku_ids(claimed)
+            claimed = [s for s in claimed if s.pk not in known]
         if claimed:
             self._upload_zip(claimed, program_id, project_id)
-        return self._wait_for_sku(task.sku, missing, program_id, project_id)
+        return self._wait_for_sku(task.sku, missing, program_id, project_id, uploader=task.sku in claimed)
 
     def _zip_claimed(self, skus) -> bool:
         return references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
@@ -400,7 +408,7 @@ class HuhuResources:
     def _sku_wait(self) -> float:
         return float((self.account.settings or {}).get("sku_wait_seconds", 120))
 
-    def _wait_for_sku(self, sku, batch, program_id: str, project_id: str) -> str:
+    def _wait_for_sku(self, sku, batch, program_id: str, project_id: str, uploader: bool = True) -> str:
         """001 §5.13 step 4: "poll GET /sku?project_id= until SKUs appear (typically 30-90 seconds)"."""
         deadline = time.monotonic() + self._sku_wait()
         # "poll GET /sku?project_id= until SKUs appear", at Huhu's pace (MIN_CALL_GAP), never faster.
@@ -408,6 +416,13 @@ class HuhuResources:
         zip_ref = dict(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"), object_id=sku.pk)
         while references().filter(**zip_ref, vendor_id="pending").exists() and time.monotonic() < deadline:
             time.sleep(0.05)  # another worker is still uploading the zip: no GET /sku until it is up (a DB read)
+        if not uploader:
+            # The worker that uploaded the zip polls GET /sku and adopts the whole batch: give it a couple of its
+            # turns before asking Huhu ourselves (every worker asking would only queue behind the pace).
+            for _ in range(int(2 * interval / 0.2)):
+                if sku_id := self.sku_id(sku):
+                    return sku_id
+                pause(0.2)
         while True:
             known = self.sku_ids(batch)
             self._adopt_skus([s for s in batch if s.pk not in known], program_id, project_id)
