@@ -65,6 +65,20 @@ def sync_poses(account_id: int) -> None:
     _run(account_id, "poses", lambda account: f"{len(huhu_sync.sync_pose_library(account))} preset poses synced.")
 
 
+@shared_task(name="vendor.huhu_read_classification", acks_late=True, time_limit=600)
+def read_classification(account_id: int, sku_pk: int) -> None:
+    """GET /sku detail: Huhu's classification of the SKU's garment images, beside ours on the SKU page."""
+    from catalog.models import SKU
+
+    def work(account):
+        sku = SKU.objects.for_team(account.team).get(pk=sku_pk)
+        rows = huhu_sync.read_classification(account, sku)
+        differ = sum(1 for row in rows if row.differs)
+        return f"Huhu's classification of {sku.code}: {len(rows)} image(s), {differ} classified differently."
+
+    _run(account_id, "classification", work)
+
+
 @shared_task(name="vendor.huhu_sync_credits", acks_late=True, time_limit=1800)
 def sync_credits(account_id: int) -> None:
     _run(account_id, "credits",
@@ -112,7 +126,8 @@ def generate_model_images(request_pk: int, retries: int = 0) -> None:
                        f"{row.request_id or 'none'}.")
         else:
             wait = exc.retry_after if isinstance(exc, RateLimited) and exc.retry_after else 5.0 * 2 ** retries
-            _again(row, retries + 1, wait * random.uniform(0.8, 1.2))
+            # Jitter only upwards: GET /model/image again sooner than 5 s breaks 001 §5.16 "Call every 5-10 seconds".
+            _again(row, retries + 1, wait * random.uniform(1.0, 1.25))
     else:
         if not done:
             _again(row, 0, POLL_SECONDS)
@@ -122,7 +137,7 @@ def _advance(row: HuhuImageRequest) -> bool:
     """Submit if Huhu has no request yet, then poll once. False while Huhu is still working (poll again)."""
     if not row.request_id and not _submit(row):
         return True
-    results = huhu_sync.poll_images(row.account, row.request_id)
+    results = huhu_sync.poll_images(row.account, row.program, row.request_id)
     if results is None:
         if timezone.now() - (row.submitted_at or row.created_at) > GIVE_UP_AFTER:
             _fail(row, f"Huhu had not finished after {GIVE_UP_AFTER.seconds // 60} minutes, so the studio stopped "
@@ -227,7 +242,8 @@ def _save_chosen(row: HuhuImageRequest, model: FashionModel, chosen: list[str]) 
     hour"). A completed request answers GET /model/image again with freshly signed URLs, so we ask first and fall
     back to the stored URL only if that poll fails; if Huhu then refuses an expired URL, the message says so."""
     try:
-        fresh = {r.model_image_id: r.url for r in huhu_sync.poll_images(row.account, row.request_id) or []}
+        fresh = {r.model_image_id: r.url for r in huhu_sync.poll_images(row.account, row.program, row.request_id)
+                 or []}
     except AuthError:
         raise
     except VendorError as exc:

@@ -17,13 +17,13 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from catalog import images, uploads
-from catalog.models import (CropType, FashionModel, ModelImage, ModelSize, ModelType, Pose, Program, PromptType,
-                            ViewType, _media_name, thumbnail_upload_to)
+from catalog.models import (CropType, FashionModel, GarmentImage, ModelImage, ModelSize, ModelType, Pose, Program,
+                            PromptType, ViewType, _media_name, thumbnail_upload_to)
 
 from .models import CreditEntry, CreditKind, VendorAccount
 from .vendors import http
 from .vendors import huhu_payloads as p
-from .vendors.base import GenerationFailed, Unavailable, ValidationFailed
+from .vendors.base import GenerationFailed, Unavailable, ValidationFailed, VendorError
 from .vendors.huhu import HuhuAdapter
 from .vendors.huhu_catalog import ref, save_ref
 
@@ -151,11 +151,22 @@ def create_custom_pose(account: VendorAccount, program: Program, title: str, ima
 
 # --- Credit history (001 §5.2) ---------------------------------------------------------------------------------
 def sync_credit_history(account: VendorAccount, program: Program | None = None) -> int:
-    """Every page (pagination_token) into CreditEntry(kind=sync), once per request_id. Returns how many were new."""
+    """Every page (pagination_token) into CreditEntry(kind=sync), once per request_id. Returns how many were new.
+
+    The history is per program (001 §5.2; 000 "Get paginated credit usage history for a program", "uses key default
+    if omitted"). Without `program`, every program the studio uses with this account is read: the pinned one, or each
+    one it linked or created — the key's default program may hold none of the studio's charges, or not exist."""
     adapter = adapter_for(account)
     try:
-        params = {"program_id": adapter.program_id(program)} if program else {}
-        items = adapter.paged("/metering/credit-history", "items", params)
+        if program is not None:
+            program_ids = [adapter.program_id(program)]
+        else:
+            program_ids = studio_program_ids(account)
+        if not program_ids:
+            raise ValidationFailed("no Huhu program is linked to this account yet: nothing of the studio's can be in "
+                                   "a credit history (run a generation, or pin the account to a program)")
+        items = [item for program_id in program_ids
+                 for item in adapter.paged("/metering/credit-history", "items", {"program_id": program_id})]
     finally:
         adapter.close()
     new = 0
@@ -174,6 +185,14 @@ def sync_credit_history(account: VendorAccount, program: Program | None = None) 
             created = False
         new += created
     return new
+
+
+def studio_program_ids(account: VendorAccount) -> list[str]:
+    """The Huhu programs the studio uses with this account: the pinned one, else those it linked or created."""
+    pinned = (account.settings or {}).get("program_id")
+    if pinned:
+        return [str(pinned)]
+    return sorted(set(account.references.filter(kind="huhu_program").values_list("vendor_id", flat=True)))
 
 
 # --- Generating faces, model images and poses (001 §5.14-5.16, §5.20) ------------------------------------------
@@ -212,14 +231,15 @@ def _start(account, program, path: str, payload: dict) -> str:
     return str(body["request_id"])
 
 
-def wait_for_images(account: VendorAccount, request_id: str, *, timeout: float = 300.0,
+def wait_for_images(account: VendorAccount, program: Program, request_id: str, *, timeout: float = 300.0,
                     interval: float = 5.0) -> list[GeneratedImage]:
     """Poll GET /model/image?request_id= until "Generation Completed" (001 §5.16: "every 5-10 seconds")."""
     adapter = adapter_for(account)
     deadline = time.monotonic() + timeout
     try:
+        program_id = adapter.program_id(program)
         while True:
-            results = _poll(adapter, request_id)
+            results = _poll(adapter, program_id, request_id)
             if results is not None:
                 return results
             if time.monotonic() + interval > deadline:
@@ -229,19 +249,21 @@ def wait_for_images(account: VendorAccount, request_id: str, *, timeout: float =
         adapter.close()
 
 
-def poll_images(account: VendorAccount, request_id: str) -> list[GeneratedImage] | None:
+def poll_images(account: VendorAccount, program: Program, request_id: str) -> list[GeneratedImage] | None:
     """One GET /model/image?request_id= (001 §5.16): the images once "Generation Completed", None while Huhu is
     still working, GenerationFailed for "Generation Failed". For jobs that re-queue themselves instead of sleeping;
     a completed request answers again with freshly signed URLs."""
     adapter = adapter_for(account)
     try:
-        return _poll(adapter, request_id)
+        return _poll(adapter, adapter.program_id(program), request_id)
     finally:
         adapter.close()
 
 
-def _poll(adapter: HuhuAdapter, request_id: str) -> list[GeneratedImage] | None:
-    body = adapter.client.get("/model/image", params={"request_id": request_id})
+def _poll(adapter: HuhuAdapter, program_id: str, request_id: str) -> list[GeneratedImage] | None:
+    # The program the request was made in (_start sends the same one): 001 §5.16 lists program_id, and without it
+    # Huhu looks in the key's default program, or answers 400 when the key has none (001 §3).
+    body = adapter.client.get("/model/image", params={"request_id": request_id, "program_id": program_id})
     state = p.job_state(body.get("status"))
     if state == "failed":
         raise GenerationFailed(f"Huhu reports {body.get('status')} for request {request_id}")
@@ -272,8 +294,9 @@ def save_to_model(account: VendorAccount, model: FashionModel, result: Generated
     try:
         program_id = adapter.program_id(model.program)
         model_id = _huhu_model_id(adapter, model, program_id)
-        body = adapter.client.post("/model/image", json={"model_id": model_id, "style_id": _style_id(adapter, model),
-                                                         "image_url": result.url, "program_id": program_id})
+        body = adapter.client.post("/model/image", json={
+            "model_id": model_id, "style_id": _style_id(adapter, model, model_id, program_id), "image_url": result.url,
+            "program_id": program_id})
         data, checked = _download(body.get("image_url") or result.url)
     finally:
         adapter.close()
@@ -296,7 +319,7 @@ def gallery_image_id(account: VendorAccount, image: ModelImage) -> str:
     try:
         program_id = adapter.program_id(image.fashion_model.program)
         model_id = _huhu_model_id(adapter, image.fashion_model, program_id)
-        style_id = _style_id(adapter, image.fashion_model)
+        style_id = _style_id(adapter, image.fashion_model, model_id, program_id)
         body = adapter.client.post("/model/image", json={"model_id": model_id, "style_id": style_id,
                                                          "file_data": p.b64(data), "program_id": program_id})
     finally:
@@ -318,9 +341,12 @@ def _huhu_model_id(adapter: HuhuAdapter, model: FashionModel, program_id: str) -
     return save_ref(adapter.account, model, "huhu_model", str(body["model_id"]), raw={"program_id": program_id}).vendor_id
 
 
-def _style_id(adapter: HuhuAdapter, model: FashionModel) -> str:
-    """style_id is required in upload mode; the documents never say how styles are made. We reuse the style of an
-    image already in that model's Huhu gallery, else the account's configured default style."""
+def _style_id(adapter: HuhuAdapter, model: FashionModel, model_id: str, program_id: str) -> str:
+    """style_id is required in upload mode (001 §5.15 Mode 2), and the documents never say how a style is made: a
+    Style lives in a Program (001 §4) and shows up only as the style_id of gallery images (GET /model?model_id=,
+    §5.9). So, in order: the style of an image of this model we imported or saved; the styles Huhu lists for this
+    model; the Huhu style the team chose for the account (settings["style_id"]). Never an invented one: without any
+    of these the save stops and says what is missing."""
     from django.contrib.contenttypes.models import ContentType
 
     refs = adapter.account.references.filter(kind="huhu_model_image",
@@ -329,4 +355,109 @@ def _style_id(adapter: HuhuAdapter, model: FashionModel) -> str:
     for image_ref in refs:
         if image_ref.raw.get("style_id"):
             return str(image_ref.raw["style_id"])
-    return str((adapter.account.settings or {}).get("style_id") or "default")
+    listed = adapter.client.get("/model", params={"model_id": model_id, "program_id": program_id})
+    for row in listed.get("model_images") or []:
+        if row.get("style_id"):
+            return str(row["style_id"])
+    chosen = (adapter.account.settings or {}).get("style_id")
+    if chosen:
+        return str(chosen)
+    raise ValidationFailed(f"Huhu needs a style to save an image to the model {model.name} (style_id, 001 §5.15), and "
+                           "none is known: the model has no image on Huhu yet and the account names no Huhu style. "
+                           "Import a model with its images from Huhu, or set the Huhu style id on the account.")
+
+
+# --- Garment classification read-back (001 §5.10) ----------------------------------------------------------------
+CLASSIFIED = ("garment_type", "view", "presentation")
+
+
+@dataclass
+class Classified:
+    """One of our garment images beside Huhu's AI classification of it (a huhu_garment_image reference)."""
+
+    garment: GarmentImage
+    huhu: dict  # garment_type, view, presentation (and accessory_sub_type) as Huhu reported them
+    decision: str  # "" (undecided), "huhu" or "ours"
+
+    @property
+    def differs(self) -> dict[str, tuple[str, str]]:
+        return {name: (getattr(self.garment, name), str(self.huhu.get(name) or "")) for name in CLASSIFIED
+                if self.huhu.get(name) and str(self.huhu[name]) != getattr(self.garment, name)}
+
+
+def read_classification(account: VendorAccount, sku) -> list[Classified]:
+    """GET /sku detail (001 §5.10: "includes AI-classified garment images", each with garment_type, view and
+    presentation) → one huhu_garment_image reference per garment image: Huhu's image_id and its classification.
+    Huhu's rows are matched to ours by content (the file Huhu serves has our checksum), the rest in zip order (the
+    zip lists a SKU's images in our order; 001 does not say Huhu keeps it, nor that it keeps the bytes: it may
+    re-encode them, "assets/sku_images/xxx.png"). A person's earlier decision stands while Huhu's answer is the same."""
+    adapter = adapter_for(account)
+    try:
+        sku_id = adapter.sku_id(sku)
+        if not sku_id:
+            raise ValidationFailed(f"SKU {sku.code} is not on Huhu yet: its garment images go up with its first "
+                                   "try-on")
+        program_id, project_id = adapter.ids_for(sku)
+        body = adapter.client.get("/sku", params={"program_id": program_id, "project_id": project_id,
+                                                  "sku_id": sku_id})
+    finally:
+        adapter.close()
+    rows = next((s.get("garment_images") or [] for s in body.get("skus") or [] if str(s.get("sku_id")) == sku_id), [])
+    ours = list(sku.garment_images.all())
+    pairs, left = [], list(rows)
+    for garment in list(ours):
+        for row in left:
+            if row.get("image_url") and _checksum(row["image_url"]) == garment.checksum:
+                pairs.append((garment, row))
+                left.remove(row)
+                ours.remove(garment)
+                break
+    pairs += list(zip(ours, left))
+    out = []
+    for garment, row in pairs:
+        huhu = {k: row.get(k) for k in (*CLASSIFIED, "accessory_sub_type", "garment_id") if row.get(k) is not None}
+        old = ref(account, garment, "huhu_garment_image")
+        decision = old.raw.get("decision", "") if old is not None and old.raw.get("huhu") == huhu else ""
+        save_ref(account, garment, "huhu_garment_image", str(row.get("image_id") or ""),
+                 raw={"huhu": huhu, "decision": decision, "sku_id": sku_id})
+        out.append(Classified(garment, huhu, decision))
+    return out
+
+
+def _checksum(url: str) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(http.fetch_public(url).data).hexdigest()
+    except VendorError:  # an expired or refused link only loses the content match
+        return ""
+
+
+def classifications(account: VendorAccount, sku) -> list[Classified]:
+    """What read_classification kept, without asking Huhu (for the SKU page)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    garments = {g.pk: g for g in sku.garment_images.all()}
+    rows = account.references.filter(kind="huhu_garment_image", object_id__in=list(garments),
+                                     content_type=ContentType.objects.get_for_model(GarmentImage))
+    return [Classified(garments[r.object_id], r.raw.get("huhu") or {}, r.raw.get("decision", "")) for r in rows]
+
+
+def decide_classification(account: VendorAccount, garment: GarmentImage, choice: str) -> None:
+    """A person's choice where Huhu's classification and ours differ: "huhu" copies Huhu's values onto our garment
+    image (those our vocabulary has), "ours" keeps ours. Either way the question is closed until Huhu's answer
+    changes. Huhu keeps its own per-image classification: the documents offer no call to change it (PUT /sku sets
+    only the SKU's garment_type, which the try-on sends anyway)."""
+    from catalog.models import GarmentType, GarmentView, Presentation
+
+    found = ref(account, garment, "huhu_garment_image")
+    if found is None or choice not in ("huhu", "ours"):
+        raise ValidationFailed("There is no Huhu classification of this image to decide on.")
+    if choice == "huhu":
+        huhu = found.raw.get("huhu") or {}
+        for name, choices in (("garment_type", GarmentType), ("view", GarmentView), ("presentation", Presentation)):
+            if huhu.get(name) in choices.values:
+                setattr(garment, name, huhu[name])
+        garment.save(update_fields=list(CLASSIFIED))
+    found.raw = {**found.raw, "decision": choice}
+    found.save(update_fields=["raw"])

@@ -46,10 +46,18 @@ def lock_account(account_id: int) -> VendorAccount:
     return VendorAccount.objects.select_for_update().get(pk=account_id)
 
 
+def slots(vendor_state) -> int:
+    """The vendor jobs one task runs at once: vendor_state["slots"] when its adapter says so (a Huhu try-on with a
+    front and a back view is two generation jobs, and concurrent_requests counts jobs), else 1."""
+    value = vendor_state.get("slots") if isinstance(vendor_state, dict) else vendor_state
+    return value if isinstance(value, int) and value > 0 else 1
+
+
 def in_flight(account_id: int, exclude_task_id: int | None = None) -> int:
+    """Vendor jobs in flight (the sum of the in-flight tasks' slots)."""
     active = Q(step="poll") | Q(step="submit", attempt_started_at__isnull=False)
-    return (Task.objects.filter(account_id=account_id, needs_attention=False).filter(active)
-            .exclude(pk=exclude_task_id).count())
+    return sum(slots(s) for s in Task.objects.filter(account_id=account_id, needs_attention=False).filter(active)
+               .exclude(pk=exclude_task_id).values_list("vendor_state__slots", flat=True))
 
 
 def submitted_in_window(account_id: int, now, exclude_task_id: int | None = None) -> list:
@@ -70,7 +78,7 @@ def decide(account: VendorAccount, task: Task, now, per_minute: int | None = Non
     """Whether `task` may start its paid call now. Call with the account row locked (lock_account)."""
     limit = max(1, account.concurrency_limit or 1)
     free = limit - in_flight(account.pk, exclude_task_id=task.pk)
-    if free <= 0:
+    if free < min(limit, slots(task.vendor_state)):
         return SlotDecision(False, PARK_SECONDS, f"all {limit} concurrent slots are in use", parked=True)
     ahead = waiting_ahead(task)
     if ahead >= free:
@@ -88,8 +96,9 @@ def decide(account: VendorAccount, task: Task, now, per_minute: int | None = Non
 
 def precheck(account: VendorAccount, task: Task) -> SlotDecision:
     """decide()'s slot part without the lock, as a cheap first look: parked when clearly no slot is ours now."""
-    free = max(1, account.concurrency_limit or 1) - in_flight(account.pk, exclude_task_id=task.pk)
-    if free <= 0 or waiting_ahead(task) >= free:
+    limit = max(1, account.concurrency_limit or 1)
+    free = limit - in_flight(account.pk, exclude_task_id=task.pk)
+    if free < min(limit, slots(task.vendor_state)) or waiting_ahead(task) >= free:
         return SlotDecision(False, PARK_SECONDS, "no free slot", parked=True)
     return SlotDecision(True)
 

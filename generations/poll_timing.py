@@ -38,7 +38,12 @@ def typical_duration(account_id: int) -> float | None:
 
 
 def delay(adapter, task: Task) -> float:
-    """Seconds until the next poll of `task`."""
+    """Seconds until the next poll of `task`: never under the vendor's documented minimum gap between two polls of
+    one job (adapter.min_poll_gap; Huhu: "every 5-10 seconds, not faster"), late re-polls included."""
+    return max(getattr(adapter, "min_poll_gap", 0.0), _delay(adapter, task))
+
+
+def _delay(adapter, task: Task) -> float:
     interval, started, took = adapter.poll_interval, started_at(task), typical_duration(task.account_id)
     if took is None or started is None:
         return interval

@@ -219,6 +219,8 @@ class StepRun:
         if not decision.parked:
             self.adapter.prepare(task)
             refresh_balance(self.account, self.adapter)
+            if short := self.credits_short():  # waits, with the reason on the task; the balance is re-read
+                return self.finish("submit", ACCOUNT_WAIT_SECONDS, attempts=0, error_message=short)
             decision = self.reserve()
         if decision.parked:  # no broker message: woken when a slot frees (and once now, in case one just did)
             self.finish("submit", decision.wait_seconds, queue=False, attempts=0,
@@ -251,6 +253,14 @@ class StepRun:
                 self.write(_where={"step": "submit"}, attempt_key=self.task.attempt_key or uuid.uuid4().hex,
                            attempt_started_at=timezone.now(), vendor_state=state)
         return decision
+
+    def credits_short(self) -> str:
+        """Huhu 001 §10 "check credits > estimated_cost" before submitting: with the last balance known, a task that
+        costs more waits, saying so, instead of drawing a 402 that pauses the whole account."""
+        needed, left = self.adapter.credits_needed(self.task), self.account.credit_balance
+        if needed is None or left is None or left > needed:
+            return ""
+        return f"not enough credits: {needed:g} needed, {left:g} left"
 
     def batch_state(self) -> str | None:
         return Batch.objects.filter(pk=self.task.batch_id).values_list("state", flat=True).first()

@@ -71,6 +71,9 @@ urlpatterns = [
     path("programs/<int:pk>/huhu/import-models/", huhu.huhu_import_models, name="huhu_import_models"),
     path("programs/<int:pk>/huhu/sync-poses/", huhu.huhu_sync_poses, name="huhu_sync_poses"),
     path("accounts/<int:pk>/sync-credits/", huhu.account_sync_credits, name="account_sync_credits"),
+    path("skus/<int:pk>/huhu/", huhu.sku_huhu, name="sku_huhu"),
+    path("skus/<int:pk>/huhu/read/", huhu.sku_huhu_read, name="sku_huhu_read"),
+    path("skus/<int:pk>/huhu/choose/", huhu.sku_huhu_choose, name="sku_huhu_choose"),
     # Huhu faces / model images / poses for the model gallery (create and save: roles.EDIT; the request page polls)
     path("programs/<int:pk>/huhu/generate-models/", huhu_models.huhu_model_generate, name="huhu_model_generate"),
     path("huhu/model-requests/<int:pk>/", huhu_models.huhu_model_request, name="huhu_model_request"),

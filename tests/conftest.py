@@ -24,6 +24,16 @@ def _media_root(settings, tmp_path_factory):
     settings.STUDIO_VENDOR_ALLOW_HOSTS = list(FAKE_VENDOR_HOSTS)
 
 
+@pytest.fixture(autouse=True)
+def _huhu_waits_take_no_real_time(monkeypatch):
+    """Tests step the engine faster than real time, so the Huhu adapter's waits for Huhu's 5 s pace (and its
+    backoffs) would only make them slow: they return at once here. The pace itself is proved on a virtual clock
+    (tests/generations/vendors/test_huhu_pace.py), where the fake records every repeat within 5 s."""
+    from generations.vendors import huhu_catalog
+
+    monkeypatch.setattr(huhu_catalog, "pause", lambda seconds: None)
+
+
 def service_missing(reason: str):
     """Skip locally, fail in CI (STUDIO_REQUIRE_SERVICES=1): a test that needs a service never passes silently."""
     if REQUIRE_SERVICES:

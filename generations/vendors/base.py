@@ -39,7 +39,15 @@ class VendorError(Exception):
 
 
 class AuthError(VendorError):
-    """401/403: the key is wrong, revoked or for another team. Disable the account; never retry."""
+    """401: the key is wrong or revoked. Disable the account; never retry."""
+
+    permanent = True
+
+
+class Forbidden(VendorError):
+    """403: the key is fine but this resource is not ours (Huhu 000: "Requests to resources outside your team
+    return 403. Revoked or invalid keys return 401."). Fail the task, naming the resource; the account stays active.
+    No vendor document says 403 means a bad key (seeds 002, 003 and 004 give 403 no meaning at all)."""
 
     permanent = True
 
@@ -341,6 +349,11 @@ class VendorAdapter:
 
     def check_balance(self) -> Balance:
         return Balance(credits=None)
+
+    def credits_needed(self, task: Task) -> Decimal | None:
+        """What the paid call of `task` will cost, after prepare(); None: unknown. When the last balance is known and
+        not enough, the engine keeps the task waiting instead of making a call the vendor refuses (Huhu 001 §10)."""
+        return None
 
     def prepare(self, task: Task) -> None:
         """Idempotent, unpaid groundwork before the paid call (uploads, clothing items, prepared images).

@@ -25,8 +25,8 @@ from django.conf import settings
 
 from studio.logging import redact, redact_secrets
 
-from .base import (AuthError, FetchRefused, InsufficientCredits, NotFound, OutcomeUnknown, OutputExpired, RateLimited,
-                   Unavailable, ValidationFailed, VendorError)
+from .base import (AuthError, FetchRefused, Forbidden, InsufficientCredits, NotFound, OutcomeUnknown, OutputExpired,
+                   RateLimited, Unavailable, ValidationFailed, VendorError)
 
 logger = logging.getLogger("generations.vendors.http")
 
@@ -114,8 +114,10 @@ def error_for_response(response: httpx.Response, secrets: tuple[str, ...] = ()) 
     message, code = vendor_message(response, secrets)
     text = redact(redact_secrets(response.text, secrets)) if len(response.content) < 4000 else ""
     kwargs = {"status_code": status, "response_text": text, "vendor_code": code}
-    if status in (401, 403):
+    if status == 401:
         return AuthError(message, **kwargs)
+    if status == 403:  # another team's resource, not a bad key: see base.Forbidden
+        return Forbidden(message, **kwargs)
     if status == 402:
         return InsufficientCredits(message, **kwargs)
     if status in (400, 422):

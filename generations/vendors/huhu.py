@@ -13,17 +13,22 @@ Payloads, parsing, the credit table and the status vocabularies are in huhu_payl
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
+import threading
+import time
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
 from PIL import Image
 
+from . import huhu_catalog
 from . import huhu_payloads as p
-from .base import (Balance, Capabilities, ConfigurationError, NotFound, OperationSpec, Option, PollResult,
-                   RateLimited, Submission, ValidationFailed, VendorAdapter)
+from .base import (Balance, Capabilities, ConfigurationError, Forbidden, NotFound, OperationSpec, Option,
+                   PollResult, RateLimited, Submission, ValidationFailed, VendorAdapter)
 from .http import VendorClient
 from .huhu_catalog import SKU_OPERATIONS, HuhuResources, ref
 
@@ -32,16 +37,70 @@ logger = logging.getLogger(__name__)
 PRODUCTION_URL, GAMMA_URL, BASE_URL_PRESETS = p.PRODUCTION_URL, p.GAMMA_URL, p.BASE_URL_PRESETS
 # 001 §10 "429/500: Exponential backoff starting at 5s": the wait when a 429 carries no Retry-After header.
 RATE_LIMIT_WAIT = 5.0
+# The pace: 001 §5.16 GET /model/image "Call every 5-10 seconds", §10 "Poll /task every 5-10 seconds (not faster)",
+# 000 "Poll gently … every 5-10 seconds, not faster". We read it for every endpoint: the same request (method, path,
+# parameters) is never sent again within this many seconds. account.settings["poll_min_gap_seconds"] may change it
+# (the benchmark compresses Huhu's timing tenfold); the documents say nothing of calls to different requests.
+MIN_CALL_GAP = 5.0
 CLOCK_SKEW = timedelta(minutes=2)
 
 
+# The ids a call names, most specific first: a 403 says which of them is "outside your team" (000 Authentication).
+RESOURCE_IDS = (("task_id", "task"), ("task_ids", "task"), ("source_task_id", "task"), ("request_id", "request"),
+                ("sku_id", "SKU"), ("sku_ids", "SKU"), ("model_id", "model"), ("project_id", "project"),
+                ("program_id", "program"))
+
+
+def forbidden_resource(path: str, kwargs: dict) -> str:
+    fields = {**(kwargs.get("params") or {}), **(kwargs.get("json") or {})}
+    named = [f"{label} {', '.join(map(str, v)) if isinstance(v, list) else v}"
+             for name, label in RESOURCE_IDS if (v := fields.get(name))]
+    return ", ".join(named) if named else path
+
+
+PACE_MARGIN = 0.1
+_SENT: dict[str, float] = {}  # request key → when this process last sent it (see HuhuClient._pace)
+_SENT_LOCK = threading.Lock()
+
+
 class HuhuClient(VendorClient):
+    def __init__(self, base_url: str, *, min_gap: float = MIN_CALL_GAP, account_id: int | None = None, **kwargs):
+        super().__init__(base_url, **kwargs)
+        self.min_gap, self.account_id = min_gap, account_id
+
+    def _pace(self, method: str, path: str, kwargs: dict) -> None:
+        """The same request of the same account again within min_gap seconds, from anywhere in this process, waits
+        for the rest of the gap first. Across processes the engine's schedule keeps the gap (poll_timing floors every
+        poll delay at min_poll_gap; the shared GET /task answer is spaced by it too)."""
+        key = json.dumps([str(self._http.base_url), self.account_id, method, path, kwargs.get("params"),
+                          kwargs.get("json")], sort_keys=True, default=str)
+        key = hashlib.sha256(key.encode()).hexdigest()  # bodies can be images in base64: keep only a digest
+        with _SENT_LOCK:
+            now = time.time()
+            # + PACE_MARGIN: the gap is Huhu's to measure, between arrivals; ours is between departures.
+            wait = _SENT.get(key, float("-inf")) + self.min_gap + PACE_MARGIN - now
+            _SENT[key] = now + max(0.0, wait)  # reserved: a concurrent thread waits after this one
+            if len(_SENT) > 10_000:
+                for old in [k for k, at in _SENT.items() if at < now - 60]:
+                    del _SENT[old]
+        if wait > 0:
+            huhu_catalog.pause(wait)
+
     def request(self, method, path, **kwargs):
+        if self.min_gap > 0:
+            self._pace(method, path, kwargs)
         try:
             return super().request(method, path, **kwargs)
         except RateLimited as exc:
             if exc.retry_after is None:
                 exc.retry_after = RATE_LIMIT_WAIT
+            raise
+        except Forbidden as exc:
+            # 000: "Requests to resources outside your team return 403. Revoked or invalid keys return 401." The key
+            # works; the resource is not the team's. Name it, so the person knows what to fix (the account's pinned
+            # program, a program another team stopped sharing …), and leave the account active.
+            exc.args = (f"Huhu says {forbidden_resource(path, kwargs)} is outside this key's team ({method} {path}: "
+                        f"{exc.args[0]})", *exc.args[1:])
             raise
 
     def put(self, path: str, **kwargs):
@@ -82,19 +141,28 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
                               help="The chosen model image in the pose's prompt (POST /model/pose)."),
     })
 
-    client_class = HuhuClient
-
     def __init__(self, account, client=None):
         super().__init__(account, client=client)
         interval = (account.settings or {}).get("poll_interval_seconds")
         if interval:
             self.poll_interval = float(interval)
+        # poll_timing.delay never schedules the next poll of a request sooner than this (see MIN_CALL_GAP).
+        self.min_poll_gap = float((account.settings or {}).get("poll_min_gap_seconds",
+                                                                max(self.poll_interval, MIN_CALL_GAP)))
 
     def auth_headers(self) -> dict[str, str]:
         key = self.account.reveal_api_key()
         if not key:
             raise ConfigurationError(f"the Huhu account {self.account.name!r} has no API key")
         return {"Authorization": f"Bearer {key}"}  # 001 §3
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = HuhuClient(self.base_url, headers=self.auth_headers(), min_gap=self.min_poll_gap,
+                                      account_id=self.account.pk, secrets=self.account.own_secrets(),
+                                      before_send=self._before_send)
+        return self._client
 
     # --- money ----------------------------------------------------------------------------------------------------
     def estimate(self, operation: str, options: dict, num_outputs: int) -> Decimal:
@@ -103,19 +171,27 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
 
     def check_balance(self) -> Balance:
         """GET /metering/plan (001 §5.1): credits and concurrent_requests."""
-        body = self.client.get("/metering/plan")
+        # program_id "resolves the owner team for shared programs" (001 §5.1): the program the account is pinned to.
+        pinned = (self.account.settings or {}).get("program_id")
+        body = self.client.get("/metering/plan", params={"program_id": str(pinned)} if pinned else None)
         credits = body.get("credits")
         concurrency = body.get("concurrent_requests")
         return Balance(credits=Decimal(str(credits)) if credits is not None else None,
                        concurrency=int(concurrency) if concurrency is not None else None, raw=body)
+
+    def credits_needed(self, task) -> Decimal:
+        """The estimate (001 §10 "cost = num_output_images × credit_per_image"), once per Huhu task for a try-on:
+        a front and a back view are two generations."""
+        cost = p.estimate_credits(task.operation, self._options(task), task.num_outputs)
+        return cost * max(1, len(self.task_refs(task))) if task.operation == "try_on" else cost
 
     def _options(self, task) -> dict:
         return self.capabilities.clean(task.operation, task.options or {}, task.num_outputs)
 
     # --- prepare (unpaid, idempotent) -----------------------------------------------------------------------------
     def prepare(self, task) -> None:
-        if task.operation == "try_on" and task.model_image_id and self.task_refs(task):
-            return  # everything below is done (its last step exists); tasks waiting for a slot come back often
+        if task.operation == "try_on" and task.model_image_id and (refs := self.task_refs(task)):
+            return self._note_slots(task, len(refs))  # the rest is done; tasks waiting for a slot come back often
         options = self._options(task)
         if task.operation == "try_on" and task.model_image_id is None:
             raise ValidationFailed("Huhu try-on needs a model image (001 §5.24: model_image is required)")
@@ -125,12 +201,22 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         if task.model_image_id:
             self.model_image_id(task.model_image, program_id, project_id)
         if task.operation in SKU_OPERATIONS:
-            self.garment_image_ids(task.sku, program_id, project_id)
+            # The garment images go up once, in the SKU zip (001 §5.13); their Huhu image ids come back with the
+            # classification (GET /sku detail, read_classification). No base64 copy: nothing would use its id.
             self.ensure_skus(task, program_id, project_id)
         if task.operation == "try_on":
             if back := self._back_image(task):
                 self.model_image_id(back, program_id, project_id)
-            self.ensure_tasks(task, program_id, project_id)
+            self._note_slots(task, len(self.ensure_tasks(task, program_id, project_id)))
+
+    def _note_slots(self, task, jobs: int) -> None:
+        """One Huhu task per view, and each is a generation job: concurrent_requests is the "max parallel generation
+        jobs" (001 §5.1), so a front+back try-on takes two of them. limits.py counts vendor_state["slots"]."""
+        if (task.vendor_state or {}).get("slots") != jobs:
+            from generations.models import Task
+
+            task.vendor_state = {**(task.vendor_state or {}), "slots": jobs}
+            Task.objects.filter(pk=task.pk).update(vendor_state=task.vendor_state)
 
     @staticmethod
     def _back_image(task):
@@ -184,13 +270,16 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         out = {}
         for r in refs:
             row = rows.get(r.vendor_id)
-            detail = self._detail(project_id, r.raw["sku_id"], r.vendor_id)
+            detail = self._detail(program_id, project_id, r.raw["sku_id"], r.vendor_id)
             out[r.vendor_id] = {"status": row.status if row else "", "time": row.status_time if row else None,
                                 "outputs": len(p.parse_task_outputs(detail))}
         return out
 
-    def _detail(self, project_id: str, sku_id: str, task_id: str) -> dict:
-        return self.client.get("/task", params={"project_id": project_id, "sku_id": sku_id, "task_id": task_id})
+    def _detail(self, program_id: str, project_id: str, sku_id: str, task_id: str) -> dict:
+        """GET /task detail. program_id always: 001 §5.21 resolves the task in the key's default program otherwise,
+        and the studio's program is often not that one (a key may have no default at all, 001 §3 → 400)."""
+        return self.client.get("/task", params={"program_id": program_id, "project_id": project_id, "sku_id": sku_id,
+                                                "task_id": task_id})
 
     def _submit_video(self, task, options) -> Submission:
         parent = task.parent_output
@@ -204,12 +293,30 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
         payload = {"program_id": program_id, "project_id": project_id, "sku_id": self.sku_id(task.sku),
                    "video_length": options["video_length"], "prompt": task.prompt,
                    "first_frame_image": {"image_base64": frame}}
-        source = self.task_refs(parent.task) if parent.task.account_id == self.account.pk else []
-        if source:
-            payload["source_task_id"] = source[0].vendor_id
+        if source := self._source_task_id(parent, program_id):
+            payload["source_task_id"] = source
         vid = p.video_id(self.client.post("/video", json=payload))
         raw = {"request_id": vid, "program_id": program_id, "video_length": options["video_length"]}
         return Submission(vendor_task_id=vid, raw=raw, charged_credits=p.estimate_credits("video", options, 1))
+
+    def _source_task_id(self, parent, program_id: str) -> str | None:
+        """The Huhu task that produced the first frame (001 §5.26 source_task_id): a front+back try-on has two, and
+        the frame is one of their outputs. The poll kept which task each output came from; failing that, the tasks'
+        details (unpaid) say. The field is optional, so when neither tells, it is left out rather than guessed."""
+        if parent.task.account_id != self.account.pk:
+            return None
+        refs = self.task_refs(parent.task)
+        if len(refs) <= 1:
+            return refs[0].vendor_id if refs else None
+        for kept in (parent.task.vendor_state or {}).get("outputs") or []:
+            if kept.get("result_id") == parent.vendor_result_id and (kept.get("raw") or {}).get("task_id"):
+                return str(kept["raw"]["task_id"])
+        project_id = ((parent.task.vendor_state or {}).get("huhu") or {}).get("project_id")
+        for r in refs if project_id else []:
+            detail = self._detail(r.raw.get("program_id") or program_id, project_id, r.raw["sku_id"], r.vendor_id)
+            if any(o.result_id == parent.vendor_result_id for o in p.parse_task_outputs(detail)):
+                return r.vendor_id
+        return None
 
     def _upscale_source(self, task, options) -> bytes:
         source = task.parent_output.file if task.parent_output else task.model_image.image if task.model_image \
@@ -295,7 +402,8 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
     def _moved(self, before: dict, row: p.TaskRow, state: dict, r) -> bool:
         if row.status != before["status"] or (row.status_time and row.status_time != before["time"]):
             return True
-        detail = self._detail(state["project_id"], r.raw["sku_id"], r.vendor_id)
+        detail = self._detail(state.get("program_id") or r.raw["program_id"], state["project_id"], r.raw["sku_id"],
+                              r.vendor_id)
         return len(p.parse_task_outputs(detail)) > before["outputs"]
 
     def _find_video(self, task) -> Submission | None:
@@ -423,8 +531,9 @@ class HuhuAdapter(HuhuResources, VendorAdapter):
                     outputs.append(p.RemoteOutput(result_id=str(row.output_image_id), url=row.output_image_url,
                                                   raw={"task_id": row.task_id}))
                 else:
-                    outputs.extend(p.parse_task_outputs(self._detail(state.get("project_id") or row.project_id,
-                                                                     r.raw["sku_id"], r.vendor_id)))
+                    outputs.extend(p.parse_task_outputs(self._detail(
+                        state.get("program_id") or r.raw["program_id"], state.get("project_id") or row.project_id,
+                        r.raw["sku_id"], r.vendor_id), task_id=r.vendor_id))
             result = self._result("completed", "Generation completed", outputs, raw)
             times = [row.status_time for row in rows if isinstance(row.status_time, (int, float))]
             result.finished_at = max(times) / 1000 if times else None  # task_status_time is in ms (001 §5.21)

@@ -5,11 +5,14 @@ How SKUs come into being (our reading of the documents, kept in `ensure_skus`): 
 "What happens after upload" — the sku_zip is "processed asynchronously by an AI worker that extracts images from each
 folder (one folder = one SKU)", and Workflow D step 2 polls "GET /sku?project_id= until SKUs appear". A base64
 `garment_image` upload (001 §5.12) only returns an image_id that no documented call attaches to a SKU, and PUT /sku
-(§5.22) updates existing SKUs. So we upload each garment image once (its image_id is kept for reference), and bring
-SKUs into being with ONE zip per batch of SKUs (a folder per SKU, named after our SKU code), then adopt them by name.
+(§5.22) updates existing SKUs. So each garment image goes up once, in ONE zip per batch of SKUs (a folder per SKU,
+named after our SKU code); the SKUs are adopted by name, and GET /sku detail (read_classification) gives back each
+image's Huhu id and classification. Before POST /task, PUT /sku assigns the garment type, model, style and the
+front/back model images (001 §8.3 step 6, Workflow D step 4).
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -20,13 +23,23 @@ from django.db import IntegrityError, transaction
 from catalog.models import Program, Project
 
 from . import huhu_payloads as p
-from .base import Unavailable, ValidationFailed
+from .base import GenerationFailed, NotFound, RateLimited, Unavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGES = 50
 SKU_OPERATIONS = ("try_on", "video")
 BATCH_LIMIT = 200  # SKUs zipped together / sibling tasks given Huhu tasks in one go
+# 001 §10 "429/500: Exponential backoff starting at 5s, max 3 retries" (for complete_multipart_upload: a try-on
+# waits on it, and a claim left "pending" would hold every sibling until it goes stale).
+UPLOAD_RETRIES, UPLOAD_BACKOFF = 3, 5.0
+PACE_MARGIN = 0.1  # the gap is Huhu's to measure between arrivals: a little more than it between departures
+
+
+def pause(seconds: float) -> None:
+    """Every wait of the Huhu adapter for Huhu's sake (its pace, its processing, its backoff) goes through here, so
+    a test can run them on a virtual clock."""
+    time.sleep(seconds)
 
 
 def references():
@@ -72,8 +85,22 @@ class HuhuResources:
         return items
 
     def list_tasks(self, program_id: str) -> list[p.TaskRow]:
-        """GET /task: every task of the program, grouped by SKU (001 §5.21) — the one call that polls them all."""
-        return p.parse_task_list({"skus": self.paged("/task", "skus", {"program_id": program_id})})
+        """GET /task: every task of the program, grouped by SKU (001 §5.21) — the one call that polls them all. Not
+        within the gap of the last one any process made (the shared answer's time, see list_tasks_shared), and its
+        answer nor the last direct one (its time is kept beside the shared answer, as "direct_at")."""
+        memo = references().filter(**self._memo_lookup(program_id)).first()
+        if memo is not None and (wait := self._list_wait(memo.raw)) > 0:
+            pause(wait)
+        skus = self.paged("/task", "skus", {"program_id": program_id})
+        with transaction.atomic():
+            for row in references().select_for_update().filter(**self._memo_lookup(program_id)):
+                row.raw = {**row.raw, "direct_at": time.time()}
+                row.save(update_fields=["raw"])
+        return p.parse_task_list({"skus": skus})
+
+    def _list_wait(self, raw: dict) -> float:
+        last = max(raw.get("at", 0), raw.get("direct_at", 0))
+        return last + self._poll_gap() + PACE_MARGIN - time.time()
 
     def list_tasks_shared(self, program_id: str, *, fresh: bool = False) -> list[p.TaskRow]:
         """GET /task for polling, shared by every worker process ("Poll gently", 000 Best Practices): the last
@@ -92,13 +119,15 @@ class HuhuResources:
             # Fresh enough for this poll, or fetched less than a gap ago (by a poll racing ours): shared.
             if time.time() - at < gap or (self.poll_fresh_after is not None and at >= self.poll_fresh_after):
                 return p.parse_task_list({"skus": memo.raw.get("skus") or []})
+            if (wait := self._list_wait(memo.raw)) > 0:  # a direct list (preparing, reconciling) was just made
+                pause(wait)
             skus = self.paged("/task", "skus", {"program_id": program_id})
-            memo.raw = {"at": time.time(), "skus": skus}
+            memo.raw = {**memo.raw, "at": time.time(), "skus": skus}
             memo.save(update_fields=["raw"])
         return p.parse_task_list({"skus": skus})
 
     def _poll_gap(self) -> float:
-        return float((self.account.settings or {}).get("poll_min_gap_seconds", self.poll_interval))
+        return self.min_poll_gap  # huhu.MIN_CALL_GAP unless the account says otherwise
 
     def _memo_lookup(self, program_id: str) -> dict:
         return dict(account=self.account, kind="huhu_poll_memo", content_type=_ct("generations", "vendoraccount"),
@@ -184,6 +213,13 @@ class HuhuResources:
         found = ref(self.account, obj, kind)
         if found:
             return found.vendor_id
+        with transaction.atomic():  # one uploader per object, however many workers prepare tasks that use it
+            type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+            if found := ref(self.account, obj, kind):
+                return found.vendor_id
+            return self._upload_image_locked(obj, kind, file_type, field_file, program_id, project_id)
+
+    def _upload_image_locked(self, obj, kind, file_type, field_file, program_id: str, project_id: str) -> str:
         with field_file.open("rb") as fh:
             data = fh.read()
         body = self.client.post("/project/upload", json={"program_id": program_id, "project_id": project_id,
@@ -197,9 +233,6 @@ class HuhuResources:
         return self.upload_image(model_image, "huhu_model_image", "model_image", model_image.image, program_id,
                                  project_id)
 
-    def garment_image_ids(self, sku, program_id: str, project_id: str) -> list[str]:
-        return [self.upload_image(g, "huhu_garment_image", "garment_image", g.image, program_id, project_id)
-                for g in sku.garment_images.all()]
 
     # --- SKUs (see the module docstring) -------------------------------------------------------------------------
     def sku_id(self, sku) -> str | None:
@@ -226,15 +259,22 @@ class HuhuResources:
         with_images = set(GarmentImage.objects.filter(sku_id__in=list(skus)).values_list("sku_id", flat=True))
         known = self.sku_ids(skus.values())
         missing = [s for pk, s in skus.items() if pk in with_images and pk not in known]
-        self._adopt_skus(missing, project_id)
-        known = self.sku_ids(missing)
-        missing = [s for s in missing if s.pk not in known]
+        before = self._zip_claimed(missing)
         claimed = self._claim_for_zip(task.sku.project_id, missing)
+        if claimed and before:
+            # Claims gone stale: that zip may be on Huhu already (a crash after the upload): adopt first. Otherwise
+            # there is nothing to find, and the GET /sku after our own upload would repeat this very request within
+            # the 5 s pace (MIN_CALL_GAP).
+            self._adopt_skus(claimed, program_id, project_id)
+            known = self.sku_ids(claimed)
+            claimed = [s for s in claimed if s.pk not in known]
         if claimed:
-            self._upload_zip(claimed, program_id, project_id)  # first: it is what the other tasks are waiting for
-            for sku in claimed:  # then each garment image once, its image_id kept
-                self.garment_image_ids(sku, program_id, project_id)
-        return self._wait_for_sku(task.sku, missing, project_id)
+            self._upload_zip(claimed, program_id, project_id)
+        return self._wait_for_sku(task.sku, missing, program_id, project_id, uploader=task.sku in claimed)
+
+    def _zip_claimed(self, skus) -> bool:
+        return references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
+                                   object_id__in=[s.pk for s in skus]).exists()
 
     def _siblings(self, task):
         from generations.models import Task
@@ -243,11 +283,31 @@ class HuhuResources:
                                     operation__in=SKU_OPERATIONS, needs_attention=False)
                 .exclude(pk=task.pk).select_related("sku").order_by("created_at", "pk")[:BATCH_LIMIT])
 
-    def _adopt_skus(self, skus, project_id: str) -> None:
+    def _sku_listing_slot(self, project_id: str) -> float:
+        """GET /sku?project_id= is asked by every worker preparing a SKU of a fresh zip: the calls of all processes
+        for one project take turns at least the gap apart (the slot is reserved under a row lock). Seconds to wait."""
+        lookup = dict(account=self.account, kind="huhu_sku_memo", content_type=_ct("generations", "vendoraccount"),
+                      object_id=self.account.pk, key=project_id[:80])
+        with transaction.atomic():
+            memo, _ = references().select_for_update().get_or_create(**lookup, defaults={"vendor_id": project_id,
+                                                                                         "raw": {}})
+            now = time.time()
+            slot = max(now, memo.raw.get("at", 0) + self._poll_gap() + PACE_MARGIN)
+            memo.raw = {"at": slot}
+            memo.save(update_fields=["raw"])
+        return slot - now
+
+    def _adopt_skus(self, skus, program_id: str, project_id: str) -> None:
         if not skus:
             return
+        if (wait := self._sku_listing_slot(project_id)) > 0:
+            pause(wait)
+            if not (skus := [s for s in skus if s.pk not in self.sku_ids(skus)]):
+                return  # adopted meanwhile by the worker whose turn came first
         by_name = {}
-        for row in self.paged("/sku", "skus", {"project_id": project_id}):
+        # program_id: without it Huhu looks for the project in the key's default program (001 §5.10), and ours may
+        # be another one ("Project not found in program") or the key may have none (001 §3: 400).
+        for row in self.paged("/sku", "skus", {"program_id": program_id, "project_id": project_id}):
             by_name.setdefault(row.get("sku_name"), row)
         adopted = [(sku, by_name[name]["sku_id"]) for sku in skus
                    if (name := p.zip_folder_name(sku.code)) in by_name and by_name[name].get("sku_id")]
@@ -299,12 +359,35 @@ class HuhuResources:
         size = math.ceil(len(data) / len(urls))
         parts = [{"PartNumber": n, "ETag": self.put_part(url, data[(n - 1) * size:n * size])}
                  for n, url in enumerate(urls, start=1)]
-        self.client.post("/project/complete_multipart_upload", json={
-            "program_id": program_id, "project_id": project_id, "key": init["key"], "upload_id": init["upload_id"],
-            "parts": parts})
+        self._complete_upload(skus, {"program_id": program_id, "project_id": project_id, "key": init["key"],
+                                     "upload_id": init["upload_id"], "parts": parts})
         references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
                             object_id__in=[s.pk for s in skus]).update(
             vendor_id=init["upload_id"], raw={"claimed_at": time.time(), "key": init["key"]})
+
+    def _complete_upload(self, skus, body: dict) -> None:
+        """POST /project/complete_multipart_upload, with 001 §10's backoff (5, 10, 20 s) on 429 and 5xx. It is
+        unpaid, so resending is safe; a 404 after an unanswered try means that try went through (the upload is
+        complete, so Huhu no longer knows it as pending). After the last retry the claim is released (the next
+        attempt uploads afresh instead of every sibling waiting for it to go stale) and the task fails, saying so."""
+        for attempt in range(UPLOAD_RETRIES + 1):
+            try:
+                self.client.post("/project/complete_multipart_upload", json=body)
+                return
+            except NotFound:
+                if attempt == 0:
+                    raise
+                return
+            except (Unavailable, RateLimited) as exc:
+                error = exc
+                if attempt < UPLOAD_RETRIES:
+                    pause(max(UPLOAD_BACKOFF * 2 ** attempt, getattr(exc, "retry_after", None) or 0.0))
+        references().filter(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"),
+                            object_id__in=[s.pk for s in skus]).delete()
+        codes = ", ".join(s.code for s in skus[:5]) + (" …" if len(skus) > 5 else "")
+        raise GenerationFailed(f"Huhu could not finish the garment upload for SKU {codes}: {error}, still after "
+                               f"{UPLOAD_RETRIES} retries 5, 10 and 20 s apart. Nothing was generated or paid; "
+                               f"launch the try-on again to upload afresh.", status_code=error.status_code)
 
     def put_part(self, url: str, chunk: bytes) -> str:
         """A presigned S3 URL: a plain PUT without our Bearer key, to a public address only (the URL came from
@@ -325,21 +408,29 @@ class HuhuResources:
     def _sku_wait(self) -> float:
         return float((self.account.settings or {}).get("sku_wait_seconds", 120))
 
-    def _wait_for_sku(self, sku, batch, project_id: str) -> str:
+    def _wait_for_sku(self, sku, batch, program_id: str, project_id: str, uploader: bool = True) -> str:
         """001 §5.13 step 4: "poll GET /sku?project_id= until SKUs appear (typically 30-90 seconds)"."""
         deadline = time.monotonic() + self._sku_wait()
-        interval = float((self.account.settings or {}).get("sku_poll_seconds", 3))
+        # "poll GET /sku?project_id= until SKUs appear", at Huhu's pace (MIN_CALL_GAP), never faster.
+        interval = max(float((self.account.settings or {}).get("sku_poll_seconds", 5)), self._poll_gap())
         zip_ref = dict(account=self.account, kind="huhu_sku_zip", content_type=_ct("catalog", "sku"), object_id=sku.pk)
         while references().filter(**zip_ref, vendor_id="pending").exists() and time.monotonic() < deadline:
             time.sleep(0.05)  # another worker is still uploading the zip: no GET /sku until it is up (a DB read)
+        if not uploader:
+            # The worker that uploaded the zip polls GET /sku and adopts the whole batch: give it a couple of its
+            # turns before asking Huhu ourselves (every worker asking would only queue behind the pace).
+            for _ in range(int(2 * interval / 0.2)):
+                if sku_id := self.sku_id(sku):
+                    return sku_id
+                pause(0.2)
         while True:
             known = self.sku_ids(batch)
-            self._adopt_skus([s for s in batch if s.pk not in known], project_id)
+            self._adopt_skus([s for s in batch if s.pk not in known], program_id, project_id)
             if sku_id := self.sku_id(sku):
                 return sku_id
             if time.monotonic() + interval > deadline:
                 raise Unavailable(f"Huhu is still processing the garment upload for SKU {sku.code}")
-            time.sleep(interval)
+            pause(interval)
 
     # --- Huhu's try-on tasks ----------------------------------------------------------------------------------
     def task_refs(self, task) -> list:
@@ -379,16 +470,53 @@ class HuhuResources:
             sku_ids, have = self.sku_ids([t.sku for t in group]), self.task_refs_for(group)
             group = [t for t in group if t.sku_id in sku_ids and t.pk not in have]
             views = self._views_for(group)
-            lacking = self._assign(group, program_id, sku_ids, views)
+            # Huhu tasks left unclaimed by a crash after POST /task are adopted first; when POST /task was never sent
+            # for these SKUs there is nothing to adopt, and one GET /task after it is all the pace allows anyway.
+            requested = set(references().filter(account=self.account, kind="huhu_task_request",
+                                                content_type=_ct("catalog", "sku"),
+                                                object_id__in=[t.sku_id for t in group]).values_list("object_id",
+                                                                                                    flat=True))
+            lacking = [t for t in group if t.sku_id not in requested]
+            if requested:
+                lacking += self._assign([t for t in group if t.sku_id in requested], program_id, sku_ids, views)
             if lacking:
+                self._assign_skus(lacking, program_id, project_id, sku_ids)
+                skus = sorted({t.sku_id for t in lacking})
+                self._bulk_refs("huhu_task_request", [(pk, "", sku_ids[pk], {"at": time.time()}) for pk in skus],
+                                _ct("catalog", "sku"))  # before the call: a crash inside it leaves the mark
                 self.client.post("/task", json={"program_id": program_id, "project_id": project_id,
-                                                "sku_ids": sorted({sku_ids[t.sku_id] for t in lacking})})
+                                                "sku_ids": sorted(sku_ids[pk] for pk in skus)})
                 self._assign(lacking, program_id, sku_ids, views)
         refs = self.task_refs(task)
         if not refs:
             raise ValidationFailed(f"Huhu created no try-on task for the {'/'.join(self.wanted_views(task))} view of "
                                    f"SKU {task.sku.code}: its garment classification found no such images")
         return refs
+
+    def _assign_skus(self, tasks, program_id: str, project_id: str, sku_ids: dict) -> None:
+        """PUT /sku (001 §5.22) before POST /task, as the try-on path does (§8.3 step 6 "Assign model to SKUs → PUT
+        /sku with model_id, style_id, model_images_front", Workflow D step 4): one call per distinct assignment, so
+        a batch sharing a model costs one call. Unpaid and idempotent: after a crash it is simply sent again."""
+        groups: dict[str, tuple[dict, set]] = {}
+        for task in tasks:
+            body = self._sku_assignment(task, program_id, project_id)
+            groups.setdefault(json.dumps(body, sort_keys=True), (body, set()))[1].add(sku_ids[task.sku_id])
+        for body, skus in groups.values():
+            self.client.put("/sku", json={**body, "sku_ids": sorted(skus)})
+
+    def _sku_assignment(self, task, program_id: str, project_id: str) -> dict:
+        body = {"program_id": program_id, "project_id": project_id, "garment_type": task.sku.garment_type}
+        if task.model_image_id is None:
+            return body
+        body["model_images_front"] = [self.model_image_id(task.model_image, program_id, project_id)]
+        if back := self._back_image(task):
+            body["model_images_back"] = [self.model_image_id(back, program_id, project_id)]
+        if model := ref(self.account, task.model_image.fashion_model, "huhu_model"):
+            body["model_id"] = model.vendor_id
+        image = ref(self.account, task.model_image, "huhu_model_image")
+        if image is not None and image.raw.get("style_id"):  # a style Huhu named (GET /model?model_id=), never ours
+            body["style_id"] = str(image.raw["style_id"])
+        return body
 
     @staticmethod
     def _views_for(tasks) -> dict[int, list[str]]:

@@ -150,9 +150,12 @@ def parse_task_list(body: dict) -> list[TaskRow]:
     return rows
 
 
-def parse_task_outputs(body: dict) -> list[RemoteOutput]:
-    """GET /task detail: {"task_id", "task_status", "output": [{"image_id", "image_url"}]} (000, 001 §7 step 9)."""
-    return [RemoteOutput(result_id=str(o.get("image_id") or ""), url=o.get("image_url"), raw=o)
+def parse_task_outputs(body: dict, task_id: str | None = None) -> list[RemoteOutput]:
+    """GET /task detail: {"task_id", "task_status", "output": [{"image_id", "image_url"}]} (000, 001 §7 step 9).
+    Each output's raw carries the Huhu task that made it: a video names it as source_task_id (001 §5.26)."""
+    task_id = task_id or body.get("task_id")
+    return [RemoteOutput(result_id=str(o.get("image_id") or ""), url=o.get("image_url"),
+                         raw={**o, "task_id": task_id} if task_id else o)
             for o in body.get("output") or [] if o.get("image_url")]
 
 

@@ -204,6 +204,7 @@ class FakeVendorServer:
             return self._write(handler, self._serve_file(parts.path, req.query))
         with self.lock:
             self.requests.append(req)
+        self.on_request(req)
         fault = self._take_fault(parts.path)
         if fault is not None and fault.kind in ("lost", "late", "truncate"):
             if fault.kind == "late":
@@ -240,6 +241,10 @@ class FakeVendorServer:
                     except Exception as exc:  # a bug in the fake must be loud, not a silent hang
                         return json_response({"detail": f"fake crashed: {exc!r}"}, 599)
         return self.not_found(req)
+
+    def on_request(self, req: Request) -> None:
+        """Called for every API request as it arrives (fault-injected ones included): a vendor fake can record a
+        pacing rule here."""
 
     def not_found(self, req: Request) -> Response:
         return json_response({"detail": "Not Found"}, 404)

@@ -3,7 +3,17 @@ seeds/000_83a96c53b5cdf30b.txt (overview, "000") and seeds/001_7160986f48095db7.
 
 Served under "/public/v1" on 127.0.0.1 (FakeVendorServer). What it enforces, with the section it follows:
 - Bearer keys bound to one team (001 §3): 401 {"detail": "Invalid API key"} / "API key has been revoked";
-  another team's program, project, SKU, task, model or request → 403 (000 "Authentication").
+  another team's program, project, SKU, task, model or request → 403 (000 "Authentication": "Requests to resources
+  outside your team return 403. Revoked or invalid keys return 401.").
+- Program scoping (001 §3 "Optional default program ... all endpoints auto-use that program when program_id is
+  omitted"; §5.x "program_id ... (uses key default if omitted)"): every endpoint that takes program_id resolves it,
+  or the key's default program; a key without one answers 400 "program_id is required..." (001 §3). A project,
+  SKU, task, model or request of our team found in another program than the resolved one → 404 "... not found in
+  program" (001 §6 404 "Verify all IDs (team, program, project, etc.)"). `FakeHuhu(default_program=False)` gives
+  the main key no default program.
+- Pace (001 §5.16 "Call every 5-10 seconds", §10 "Poll /task every 5-10 seconds (not faster)", 000 "Poll gently …
+  not faster"): the same request (method, path and every parameter) again within `min_gap` seconds on the fake's
+  clock is recorded in `pace_violations` (answered normally: Huhu documents no error for it; tests assert on it).
 - The fields each endpoint names; missing or invalid → 422 {"detail": "..."} (001 §6 "All error responses follow
   the format"). POST /model/image with neither mode's fields → 400 (001 §5.15 "Errors").
 - Project statuses Creating → Created (001 §5.13 "Updates project status from Creating to Created"); SKUs come into
@@ -13,7 +23,11 @@ Served under "/public/v1" on 127.0.0.1 (FakeVendorServer). What it enforces, wit
   "Generation started" → "Generation in process" → "Generation completed" on the fake's clock (`latency`);
   regenerating adds outputs to the same task (001 §8.7).
 - Credits per the table (000 "Credit Costs"; try-on is HD, 001 §7 "ALWAYS use HD_P"), 402 when credits ≤ 0
-  (001 §5.1 "Generation returns 402 if ≤ 0"), 429 past `concurrent_requests` in-flight generations (001 §5.25).
+  (001 §5.1 "Generation returns 402 if ≤ 0") and also when the request costs more than is left: the documents are
+  unclear here (§5.1 says "≤ 0", §10 "check credits > estimated_cost"); the stricter reading is the one a real
+  server may take, and the whole request is refused before anything is charged. 429 past `concurrent_requests`
+  in-flight generation JOBS (001 §5.1 "max parallel generation jobs"; a POST /task/generate of a front and a back
+  task is two jobs, §5.25).
 - Output files through publish_file: signed URLs that expire after `url_ttl` (001 §10 "valid for ~1 hour").
 - `paid[task_id]` counts accepted POST /task/generate submissions per task: the exactly-once proof.
 """
@@ -107,8 +121,11 @@ class FakeHuhu(FakeVendorServer):
 
     def __init__(self, *, credits: int = 50, concurrent_requests: int = 10, latency: float = 90.0,
                  url_ttl: float = 3600.0, sku_processing_delay: float = 0.0, page_size: int = 100,
-                 retry_after: str | None = None):
+                 retry_after: str | None = None, default_program: bool = True, min_gap: float = 5.0):
         super().__init__()
+        self.min_gap = min_gap
+        self.pace_violations: list[dict] = []
+        self._last_call: dict[str, float] = {}
         self.latency = latency
         self.url_ttl = url_ttl
         self.sku_processing_delay = sku_processing_delay
@@ -141,18 +158,21 @@ class FakeHuhu(FakeVendorServer):
         self.generate_answer_delay = 0.0
         self._seq = itertools.count(1)
         self.pose_library = self._build_pose_library()
-        self.api_key = self.add_team(credits=credits, concurrent_requests=concurrent_requests)
+        self.api_key = self.add_team(credits=credits, concurrent_requests=concurrent_requests,
+                                     default_program=default_program)
         self.team_id = self.keys[self.api_key]
 
     # --- test helpers ------------------------------------------------------------------------------------------
-    def add_team(self, *, credits: int = 50, concurrent_requests: int = 10) -> str:
-        """A team with a key bound to it and a default program (001 §3 "Key with default program")."""
+    def add_team(self, *, credits: int = 50, concurrent_requests: int = 10, default_program: bool = True) -> str:
+        """A team with a key bound to it and, unless default_program=False, a default program (001 §3 "Key with
+        default program"; "Optional default program")."""
         team_id = f"team-{_hex()}"
         key = "sk-" + secrets.token_hex(24)  # 001 §3: "sk- followed by 48 hex characters"
         team = Team(team_id, credits, concurrent_requests)
         self.teams[team_id] = team
         self.keys[key] = team_id
-        team.default_program = self._new_program(team_id, "Default program")["program_id"]
+        program = self._new_program(team_id, "Default program")["program_id"]
+        team.default_program = program if default_program else ""
         return key
 
     def revoke(self, key: str) -> None:
@@ -169,9 +189,11 @@ class FakeHuhu(FakeVendorServer):
         self.fail_next += n
 
     def add_model(self, name: str, *, team_key: str | None = None, model_type="Women", model_size="Regular",
-                  attributes: dict | None = None, images: int = 2) -> dict:
+                  attributes: dict | None = None, images: int = 2, program_id: str | None = None) -> dict:
         team = self.team(team_key)
-        model = self._new_model(team.team_id, team.default_program, {
+        program_id = program_id or team.default_program or next(
+            p["program_id"] for p in self.programs.values() if p["team_id"] == team.team_id)
+        model = self._new_model(team.team_id, program_id, {
             "model_name": name, "model_type": model_type, "model_size": model_size, "attributes": attributes or {}})
         for i in range(images):
             view = "front_facing" if i % 2 == 0 else "back_facing"
@@ -182,6 +204,30 @@ class FakeHuhu(FakeVendorServer):
         now = self.clock()
         return sum(1 for g in self.generations
                    if (team_id is None or g.team_id == team_id) and g.walk(now) not in ("completed", "failed"))
+
+    # --- pace ----------------------------------------------------------------------------------------------------
+    def on_request(self, req: Request) -> None:
+        """The 5 s rule: the same request again (same method, path, query and body) within `min_gap` seconds."""
+        if not req.path.startswith(PREFIX):
+            return
+        body = req.body.decode("utf-8", "replace")
+        try:
+            body = json.dumps(json.loads(body), sort_keys=True) if body else ""
+        except ValueError:
+            pass
+        query = json.dumps(sorted((k, v) for k, v in req.query.items()))
+        key = hashlib.sha256(f"{req.method} {req.path} {query} {body}".encode()).hexdigest()
+        with self.lock:
+            now = self.clock()
+            last = self._last_call.get(key)
+            if last is not None and now - last < self.min_gap:
+                self.pace_violations.append({"method": req.method, "path": req.path[len(PREFIX):],
+                                             "query": {k: v[0] for k, v in req.query.items()},
+                                             "gap": round(now - last, 3)})
+            self._last_call[key] = now
+
+    def pace_report(self) -> list[str]:
+        return [f"{v['method']} {v['path']} {v['query']} after {v['gap']} s" for v in self.pace_violations]
 
     # --- plumbing ------------------------------------------------------------------------------------------------
     def _dispatch(self, handler):
@@ -235,8 +281,18 @@ class FakeHuhu(FakeVendorServer):
         obj = table.get(key)
         if obj is None:
             raise Problem(404, f"{what} {key} not found")
-        if obj["team_id"] != team.team_id:
+        program = self.programs.get(obj.get("program_id") or "")
+        shared = program is not None and team.team_id in program["shared_with"]
+        if obj["team_id"] != team.team_id and not shared:
             raise Problem(403, "API key not authorized for this team")
+        return obj
+
+    def _scoped(self, table: dict, key: str, team: Team, program: dict, what: str) -> dict:
+        """A resource of the team resolved in `program` (the program_id sent, else the key's default): one that lives
+        in another program is not found there (001 §3 default program; §6 404)."""
+        obj = self._owned(table, key, team, what)
+        if obj.get("program_id") != program["program_id"]:
+            raise Problem(404, f"{what} not found in program")
         return obj
 
     @staticmethod
@@ -275,10 +331,14 @@ class FakeHuhu(FakeVendorServer):
         more = start + size < len(items)
         return chunk, base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
 
-    def _charge(self, team: Team, program_id: str, credits: int, operation: str, request_id: str) -> None:
-        # 001 §5.1: "Generation returns 402 if ≤ 0."
-        if team.credits <= 0:
+    @staticmethod
+    def _afford(team: Team, credits: int) -> None:
+        # 001 §5.1: "Generation returns 402 if ≤ 0."; §10 "check credits > estimated_cost" (see the docstring).
+        if team.credits <= 0 or team.credits < credits:
             raise Problem(402, "Insufficient credits")
+
+    def _charge(self, team: Team, program_id: str, credits: int, operation: str, request_id: str) -> None:
+        self._afford(team, credits)
         team.credits -= credits
         self.credit_history.append({"program_id": program_id, "request_id": request_id, "credits": credits,
                                     "timestamp": int(self.clock() * 1000), "operation": operation,
@@ -379,9 +439,9 @@ class FakeHuhu(FakeVendorServer):
     @route("GET", "/project")
     def get_project(self, req):
         def handle(team, params):
-            if params.get("project_id"):
-                return self._project_view(self._owned(self.projects, params["project_id"], team, "Project"))
             program = self._program(team, params)
+            if params.get("project_id"):
+                return self._project_view(self._scoped(self.projects, params["project_id"], team, program, "Project"))
             rows = [p for p in self.projects.values() if p["program_id"] == program["program_id"]]
             page, token = self._page(rows, params.get("pagination_token"))
             return {"projects": [self._project_view(p) for p in page], "pagination_token": token}
@@ -405,8 +465,7 @@ class FakeHuhu(FakeVendorServer):
     def upload(self, req):
         def handle(team, params):
             self._require(params, "project_id", "file_type")
-            project = self._owned(self.projects, params["project_id"], team, "Project")
-            self._program(team, {"program_id": params.get("program_id") or project["program_id"]})
+            project = self._scoped(self.projects, params["project_id"], team, self._program(team, params), "Project")
             file_type = params["file_type"]
             if file_type not in FILE_TYPES:
                 raise Problem(422, f"file_type must be one of: {', '.join(sorted(FILE_TYPES))}")
@@ -454,7 +513,7 @@ class FakeHuhu(FakeVendorServer):
     def complete_upload(self, req):
         def handle(team, params):
             self._require(params, "project_id", "key", "upload_id", "parts")
-            project = self._owned(self.projects, params["project_id"], team, "Project")
+            project = self._scoped(self.projects, params["project_id"], team, self._program(team, params), "Project")
             upload = self.uploads.get(params["upload_id"])
             if upload is None or upload["key"] != params["key"] or upload["project_id"] != project["project_id"]:
                 raise Problem(404, "Upload not found")
@@ -526,10 +585,11 @@ class FakeHuhu(FakeVendorServer):
     def get_sku(self, req):
         def handle(team, params):
             self._require(params, "project_id")
-            project = self._owned(self.projects, params["project_id"], team, "Project")
+            program = self._program(team, params)
+            project = self._scoped(self.projects, params["project_id"], team, program, "Project")
             self._project_status(project)
             if params.get("sku_id"):
-                sku = self._owned(self.skus, params["sku_id"], team, "SKU")
+                sku = self._scoped(self.skus, params["sku_id"], team, program, "SKU")
                 return {"skus": [self._sku_view(sku, True)]}
             rows = [s for s in self.skus.values() if s["project_id"] == project["project_id"]]
             page, token = self._page(rows, params.get("pagination_token"))
@@ -546,9 +606,17 @@ class FakeHuhu(FakeVendorServer):
             if garment_type is not None and garment_type not in {"Top", "Bottom", "Full body", "Accessory", "Shoes",
                                                                   "top", "bottom"}:
                 raise Problem(422, "garment_type is not one of Top, Bottom, Full body, Accessory, Shoes")
+            program = self._program(team, params)
+            if params.get("project_id"):
+                self._scoped(self.projects, params["project_id"], team, program, "Project")
+            for name in ("model_images_front", "model_images_back"):
+                if params.get(name) is not None and not isinstance(params[name], list):
+                    raise Problem(422, f"{name} must be a list of model image IDs")
+            if params.get("model_id"):
+                self._scoped(self.models, params["model_id"], team, program, "Model")
             updated = []
             for sku_id in params["sku_ids"]:
-                sku = self._owned(self.skus, sku_id, team, "SKU")
+                sku = self._scoped(self.skus, sku_id, team, program, "SKU")
                 for name in ("model_id", "style_id", "garment_type", "model_images_front", "model_images_back"):
                     if params.get(name) is not None:
                         sku[name] = params[name]
@@ -578,10 +646,11 @@ class FakeHuhu(FakeVendorServer):
     def create_tasks(self, req):
         def handle(team, params):
             self._require(params, "project_id", "sku_ids")
-            project = self._owned(self.projects, params["project_id"], team, "Project")
+            program = self._program(team, params)
+            project = self._scoped(self.projects, params["project_id"], team, program, "Project")
             if not isinstance(params["sku_ids"], list):
                 raise Problem(422, "sku_ids must be a list of SKU IDs")
-            skus = [self._owned(self.skus, s, team, "SKU") for s in params["sku_ids"]]
+            skus = [self._scoped(self.skus, s, team, program, "SKU") for s in params["sku_ids"]]
             for sku in skus:
                 if sku["project_id"] != project["project_id"]:
                     raise Problem(404, f"SKU {sku['sku_id']} not found in project")
@@ -606,7 +675,7 @@ class FakeHuhu(FakeVendorServer):
     def update_task(self, req):
         def handle(team, params):
             self._require(params, "project_id", "task_id", "sku_id")
-            task = self._owned(self.tasks, params["task_id"], team, "Task")
+            task = self._scoped(self.tasks, params["task_id"], team, self._program(team, params), "Task")
             if task["sku_id"] != params["sku_id"] or task["project_id"] != params["project_id"]:
                 raise Problem(404, "Task not found for this project and SKU")
             for name in ("model_image", "model_id"):
@@ -624,7 +693,8 @@ class FakeHuhu(FakeVendorServer):
             n = self._int_in(params, "num_output_images", 1, 1, 4)
             if params.get("prompt") is not None and not isinstance(params["prompt"], str):
                 raise Problem(422, "prompt must be a string")
-            tasks = [self._owned(self.tasks, t, team, "Task") for t in params["task_ids"]]
+            program = self._program(team, params)
+            tasks = [self._scoped(self.tasks, t, team, program, "Task") for t in params["task_ids"]]
             for task in tasks:
                 if task["project_id"] != params["project_id"]:
                     raise Problem(404, f"Task {task['task_id']} not found in project")
@@ -633,6 +703,7 @@ class FakeHuhu(FakeVendorServer):
                 if self._task_status(task) in TASK_WALK:
                     raise Problem(422, f"Task {task['task_id']} is already generating")
             self._admit(team, len(tasks))
+            self._afford(team, COST_HD_IMAGE * n * len(tasks))  # all or nothing: no job is charged on a 402
             for task in tasks:
                 request_id = f"req-{_hex()}"
                 self._charge(team, task["program_id"], COST_HD_IMAGE * n, "StudioModelSaas", request_id)
@@ -668,13 +739,14 @@ class FakeHuhu(FakeVendorServer):
     @route("GET", "/task")
     def get_tasks(self, req):
         def handle(team, params):
+            program = self._program(team, params)
             if params.get("task_id") or params.get("sku_id"):
                 self._require(params, "project_id", "sku_id", "task_id")
-                task = self._owned(self.tasks, params["task_id"], team, "Task")
+                self._scoped(self.projects, params["project_id"], team, program, "Project")
+                task = self._scoped(self.tasks, params["task_id"], team, program, "Task")
                 if task["sku_id"] != params["sku_id"] or task["project_id"] != params["project_id"]:
                     raise Problem(404, "Task not found")
                 return self._task_view(task, detail=True)
-            program = self._program(team, params)
             groups: dict[str, dict] = {}
             for task in self.tasks.values():
                 if task["program_id"] != program["program_id"]:
@@ -728,7 +800,7 @@ class FakeHuhu(FakeVendorServer):
     def get_models(self, req):
         def handle(team, params):
             if params.get("model_id"):
-                model = self._owned(self.models, params["model_id"], team, "Model")
+                model = self._scoped(self.models, params["model_id"], team, self._program(team, params), "Model")
                 rows = [i for i in self.model_images.values() if i["model_id"] == model["model_id"]]
                 return {"model_images": [dict({k: v for k, v in i.items() if k != "team_id"},
                                               model_image_url=self._file_url(self.images[i["model_image_id"]]["data"]))
@@ -783,7 +855,13 @@ class FakeHuhu(FakeVendorServer):
                         "num_output_images": n}
             if params.get("model_id") and (params.get("image_url") or params.get("file_data")):
                 self._require(params, "style_id")
-                model = self._owned(self.models, params["model_id"], team, "Model")
+                model = self._scoped(self.models, params["model_id"], team, self._program(team, params), "Model")
+                # No endpoint makes a style: they exist on Huhu's side and show as gallery images' style_id (001 §4,
+                # §5.9). The documents do not say whether a style is per program; the fake asks only that the team
+                # has it somewhere (an invented one such as "default" is refused).
+                if not any(i["style_id"] == params["style_id"] and i["team_id"] == team.team_id
+                           for i in self.model_images.values()):
+                    raise Problem(404, f"Style {params['style_id']} not found")
                 data = (self._b64(params["file_data"], "file_data") if params.get("file_data")
                         else self._bytes_for_url(params["image_url"]))
                 row = self._new_model_image(model, params["style_id"], data, "front_facing", "fullbody")
@@ -803,7 +881,8 @@ class FakeHuhu(FakeVendorServer):
     def poll_model_image(self, req):
         def handle(team, params):
             self._require(params, "request_id")
-            row = self._owned(self.requests_by_id, params["request_id"], team, "Request")
+            row = self._scoped(self.requests_by_id, params["request_id"], team, self._program(team, params),
+                               "Request")
             gen: Generation = row["generation"]
             walked = gen.walk(self.clock())
             status = {"completed": "Generation Completed", "failed": "Generation Failed"}.get(walked,
@@ -863,7 +942,7 @@ class FakeHuhu(FakeVendorServer):
     def get_poses(self, req):
         def handle(team, params):
             if params.get("pose_id"):
-                pose = self._owned(self.custom_poses, params["pose_id"], team, "Pose")
+                pose = self._scoped(self.custom_poses, params["pose_id"], team, self._program(team, params), "Pose")
                 return {k: pose[k] for k in ("pose_id", "title", "prompt", "reference_image_presigned_url")}
             program = self._program(team, params)
             rows = [p for p in self.custom_poses.values() if p["program_id"] == program["program_id"]]
@@ -898,8 +977,13 @@ class FakeHuhu(FakeVendorServer):
                 raise Problem(422, "first_frame_image must be {image_base64} or {image_id}")
             if frame.get("image_base64"):
                 self._b64(frame["image_base64"], "first_frame_image.image_base64")
-            project = self._owned(self.projects, params["project_id"], team, "Project")
-            self._owned(self.skus, params["sku_id"], team, "SKU")
+            program = self._program(team, params)
+            project = self._scoped(self.projects, params["project_id"], team, program, "Project")
+            self._scoped(self.skus, params["sku_id"], team, program, "SKU")
+            if params.get("source_task_id"):  # optional (001 §5.26), but when sent it must be a task of this SKU
+                source = self._scoped(self.tasks, params["source_task_id"], team, program, "Task")
+                if source["sku_id"] != params["sku_id"]:
+                    raise Problem(404, "Source task not found for this SKU")
             self._admit(team, 1)
             request_id = f"video-task-{_hex()}"
             self._charge(team, project["program_id"], COST_VIDEO[params["video_length"]], "StudioMisc", request_id)
@@ -956,6 +1040,7 @@ class FakeHuhu(FakeVendorServer):
             request_id = f"req-upscale-{_hex()}"
             self._charge(team, program["program_id"], COST_UPSCALE * n, "Upscale", request_id)
             self.upscales[request_id] = {"request_id": request_id, "team_id": team.team_id, "n": n,
+                                         "program_id": program["program_id"],
                                          "size": (int(width * factor), int(height * factor)),
                                          "generation": self._generation(team, request_id)}
             return {"status": "success", "request_id": request_id, "cost": COST_UPSCALE * n}
@@ -965,7 +1050,7 @@ class FakeHuhu(FakeVendorServer):
     def poll_upscale(self, req):
         def handle(team, params):
             self._require(params, "request_id")
-            row = self._owned(self.upscales, params["request_id"], team, "Request")
+            row = self._scoped(self.upscales, params["request_id"], team, self._program(team, params), "Request")
             walked = row["generation"].walk(self.clock())
             status = {"completed": "success", "failed": "failed"}.get(walked, "pending")
             urls = [self._file_url(png(f"{row['request_id']}{i}", (64, 64))) for i in range(row["n"])] \

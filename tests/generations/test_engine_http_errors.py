@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from generations.vendors import http
-from generations.vendors.base import (AuthError, InsufficientCredits, NotFound, RateLimited, Unavailable,
+from generations.vendors.base import (AuthError, Forbidden, InsufficientCredits, NotFound, RateLimited, Unavailable,
                                       ValidationFailed)
 
 
@@ -21,7 +21,7 @@ def client_answering(status, *, json=None, text=None, headers=None, exc=None):
     return http.VendorClient("https://api.vendor.example", transport=httpx.MockTransport(handler))
 
 
-@pytest.mark.parametrize("status, error", [(401, AuthError), (403, AuthError), (402, InsufficientCredits),
+@pytest.mark.parametrize("status, error", [(401, AuthError), (403, Forbidden), (402, InsufficientCredits),
                                            (400, ValidationFailed), (422, ValidationFailed), (404, NotFound),
                                            (429, RateLimited), (500, Unavailable), (502, Unavailable),
                                            (503, Unavailable)])

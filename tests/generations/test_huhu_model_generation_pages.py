@@ -19,7 +19,7 @@ from generations.views.huhu_models import FACE_PROMPT_TEMPLATE
 from studio.models import Role
 from tests.factories import FashionModelFactory, MembershipFactory, ModelImageFactory, ProgramFactory
 from tests.fakes.base import count
-from tests.generations.vendors.test_huhu_support import fake, huhu_account, start_fake  # noqa: F401
+from tests.generations.vendors.test_huhu_support import fake, house_style, huhu_account, start_fake  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,8 @@ class Studio:
     def __init__(self, client, fake, role=Role.ADMIN):  # noqa: F811
         self.member = MembershipFactory(role=role)
         self.client, self.fake = client, fake
-        self.account = huhu_account(fake, team=self.member.team)
+        # The Huhu style the team chose for the account (a new model has no gallery style of its own yet).
+        self.account = huhu_account(fake, team=self.member.team, settings={"style_id": house_style(fake)})
         self.program = ProgramFactory(team=self.member.team)
         self.model = FashionModelFactory(program=self.program, name="Dae Nakamura", hair_style="Long",
                                          eye_color="Brown")

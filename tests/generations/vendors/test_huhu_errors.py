@@ -1,6 +1,7 @@
-"""Every error code of the Huhu documents (000 "Error Codes", 001 §6) through the engine: 401/403 disable the
-account, 402 pauses it and keeps the queue, 422 fails the task with Huhu's message, 429 waits (Retry-After, else 5 s
-per 001 §10), 500 is retried with the same attempt, and nothing is ever paid twice."""
+"""Every error code of the Huhu documents (000 "Error Codes", 001 §6) through the engine: 401 disables the account,
+403 (another team's resource) fails the task naming it, 402 pauses the account and keeps the queue, 422 fails the
+task with Huhu's message, 429 waits (Retry-After, else 5 s per 001 §10), 500 is retried with the same attempt, and
+nothing is ever paid twice."""
 from datetime import timedelta
 
 import pytest
@@ -34,17 +35,37 @@ def test_an_unknown_key_disables_the_account(fake, queued):
     assert account.state == AccountState.DISABLED and "Invalid API key" in account.state_message
 
 
-def test_another_teams_program_is_403_and_disables_the_account(fake, queued):
-    other_key = fake.add_team()
-    account = huhu_account(fake, settings={"program_id": fake.team(other_key).default_program})
-    step(try_on_task(account))
+def test_another_teams_program_fails_the_task_naming_it_and_leaves_the_account_active(fake, queued):
+    """000: "Requests to resources outside your team return 403. Revoked or invalid keys return 401." A 403 is
+    about the resource, not the key: only that task fails, and it says which program."""
+    other_program = fake.team(fake.add_team()).default_program
+    account = huhu_account(fake, settings={"program_id": other_program})
+    task = try_on_task(account)
+    step(task)
     account.refresh_from_db()
-    assert account.state == AccountState.DISABLED and "not authorized" in account.state_message
+    assert account.state == AccountState.ACTIVE and account.state_message == ""
+    assert task.status == TaskStatus.GENERATION_FAILED and task.step == "done"
+    assert f"program {other_program} is outside this key's team" in task.error_message
+    assert generate_calls(fake) == 0
+
+
+def test_a_403_stops_a_sync_with_the_resource_named_and_the_account_stays_active(fake, queued):
+    from generations import huhu_jobs
+
+    other_program = fake.team(fake.add_team()).default_program
+    account = huhu_account(fake, settings={"program_id": other_program})
+    huhu_jobs.sync_credits.run(account.pk)
+    account.refresh_from_db()
+    last = account.settings["last_sync"]["credits"]
+    assert account.state == AccountState.ACTIVE and not last["ok"]
+    assert f"program {other_program} is outside this key's team" in last["message"]
 
 
 def test_running_out_of_credits_pauses_the_account_keeps_the_task_and_resumes_when_credits_return(fake, account,
                                                                                               queued):
     fake.set_credits(0)
+    # The studio's last look at the balance (under a minute ago) still showed credits: Huhu's 402 is the news.
+    VendorAccount.objects.filter(pk=account.pk).update(balance_checked_at=timezone.now(), credit_balance=50)
     task = try_on_task(account)
     step(task)
     account.refresh_from_db()
@@ -158,11 +179,56 @@ def test_the_account_is_not_touched_when_another_teams_key_fails(fake, queued):
     assert (ok.state, bad.state) == (AccountState.ACTIVE, AccountState.DISABLED)
 
 
-def test_a_task_waiting_for_credits_is_not_paid_for_while_paused(fake, account, queued):
+def test_a_task_waiting_for_credits_is_not_paid_for_while_it_waits(fake, account, queued):
     fake.set_credits(0)
     task = try_on_task(account)
     step(task)
     task.next_run_at = timezone.now() - timedelta(seconds=1)
     task.save()
     step(task)
-    assert generate_calls(fake) == 1 and task.step == "submit"
+    # The balance read before generating shows 0: Huhu is not even asked (no 402, no paused account).
+    assert generate_calls(fake) == 0 and task.step == "submit" and "not enough credits" in task.error_message
+
+
+def test_concurrency_counts_huhu_generation_jobs_so_front_and_back_try_ons_draw_no_429(settings, queued):
+    """001 §5.1: concurrent_requests is the "max parallel generation jobs"; a try-on with a front and a back view
+    makes two Huhu tasks, two jobs. With a limit of 2, one such try-on fills it: the others wait their turn here
+    instead of meeting Huhu's 429 (and paying PUT /task again on every retry)."""
+    from tests.generations.vendors.test_huhu_support import count, start_fake
+
+    server = start_fake(settings, latency=90, concurrent_requests=2)
+    try:
+        account = huhu_account(server)
+        tasks = [try_on_task(account, back=True) for _ in range(4)]
+        for task in tasks:
+            step(task)
+        assert server.rejected_429 == 0 and server.peak_in_flight == 2
+        assert [t.step for t in tasks] == ["poll", "submit", "submit", "submit"]
+        assert all(t.vendor_state.get("waiting") == "slot" for t in tasks[1:])
+        assert generate_calls(server) == 1 and count(server, "PUT", r"/task$") == 2
+        server.advance(90)
+        step(tasks[0])  # done: its two jobs' slots go to the next try-on
+        step(tasks[1])
+        tasks[1].refresh_from_db()
+        assert tasks[1].step == "poll" and server.rejected_429 == 0 and sum(server.paid.values()) == 4
+    finally:
+        server.stop()
+
+
+def test_a_try_on_costing_more_than_the_credits_left_waits_saying_so_and_the_account_stays_active(fake, account,
+                                                                                                 queued):
+    """001 §10 "GET /metering/plan → check credits > estimated_cost". A front+back try-on costs 2 × 2 credits; with
+    3 left it waits on the dashboard instead of drawing a 402 that pauses the account (and, resumed because the
+    balance is above 0, draws the next 402)."""
+    fake.set_credits(3)
+    task = try_on_task(account, back=True)
+    step(task)
+    account.refresh_from_db()
+    assert account.state == AccountState.ACTIVE and task.step == "submit" and not task.needs_attention
+    assert task.error_message == "not enough credits: 4 needed, 3 left"
+    assert generate_calls(fake) == 0 and task.attempt_started_at is None
+    assert 55 <= seconds_until(task) <= 61  # it looks again, with a fresh balance
+    fake.set_credits(10)
+    VendorAccount.objects.filter(pk=account.pk).update(balance_checked_at=None)
+    task = run_until_settled(task)
+    assert task.status == TaskStatus.REVIEW_SUBMITTED and task.error_message == "" and sum(fake.paid.values()) == 2

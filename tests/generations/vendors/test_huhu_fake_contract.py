@@ -134,3 +134,41 @@ def test_program_creation_accepts_the_name_as_body_or_query(huhu):
     assert call(huhu, "POST", "/program", json={"program_name": "A"}).json()["program_name"] == "A"
     assert call(huhu, "POST", "/program", params={"program_name": "B"}).json()["program_name"] == "B"
     assert call(huhu, "POST", "/program").status_code == 422
+
+
+def test_a_key_without_a_default_program_must_name_one(settings):
+    huhu = FakeHuhu(latency=0, default_program=False).start()
+    try:
+        response = call(huhu, "POST", "/project", json={"project_name": "P"})
+        assert response.status_code == 400 and response.json()["detail"].startswith("program_id is required")
+        program = call(huhu, "POST", "/program", json={"program_name": "Mine"}).json()["program_id"]
+        assert call(huhu, "POST", "/project", json={"project_name": "P", "program_id": program}).status_code == 200
+    finally:
+        huhu.stop()
+
+
+def test_a_project_outside_the_keys_default_program_is_not_found_there(huhu):
+    program = call(huhu, "POST", "/program", json={"program_name": "Studio"}).json()["program_id"]
+    project = call(huhu, "POST", "/project", json={"project_name": "P", "program_id": program}).json()["project_id"]
+    missing = call(huhu, "GET", "/sku", params={"project_id": project})
+    assert missing.status_code == 404 and missing.json()["detail"] == "Project not found in program"
+    assert call(huhu, "GET", "/sku", params={"project_id": project, "program_id": program}).status_code == 200
+
+
+def test_the_same_request_within_five_seconds_is_recorded_as_a_pace_violation(huhu):
+    call(huhu, "GET", "/task")
+    huhu.advance(5)
+    call(huhu, "GET", "/task")
+    assert huhu.pace_violations == []
+    call(huhu, "GET", "/task", params={"program_id": huhu.team().default_program})  # another request
+    huhu.advance(4)
+    call(huhu, "GET", "/task")
+    assert [(v["method"], v["path"]) for v in huhu.pace_violations] == [("GET", "/task")]
+
+
+def test_a_generate_costing_more_than_the_credits_left_is_402_and_charges_nothing(huhu):
+    project, sku, task = ready_task(huhu)
+    huhu.set_credits(3)
+    response = call(huhu, "POST", "/task/generate", json={"project_id": project, "task_ids": [task],
+                                                          "num_output_images": 2})
+    assert response.status_code == 402 and huhu.team().credits == 3 and sum(huhu.paid.values()) == 0

@@ -34,6 +34,23 @@ def test_a_video_starts_from_a_try_on_output_and_is_stored_as_a_video(fake, acco
     assert fake.team().credits == 100 - credits and task.charged_credits == credits
 
 
+@pytest.mark.parametrize("view", ["front", "back"])
+def test_a_video_names_the_huhu_task_that_made_its_first_frame(fake, account, queued, view):
+    """001 §5.26 source_task_id: of a front+back try-on, the task whose output is the first frame — not the first
+    reference alphabetically ("back")."""
+    from generations.models import VendorReference
+
+    parent = run_until_settled(try_on_task(account, back=True))
+    source = VendorReference.objects.get(kind="huhu_task", object_id=parent.pk, key=view).vendor_id
+    made = {o["image_id"] for o in fake.tasks[source]["outputs"]}
+    frame = next(o for o in parent.outputs.all() if o.vendor_result_id in made)
+    fake.set_credits(100)
+    task = run_until_settled(other_task(account, "video", parent=frame, options={"video_length": "5"},
+                                        prompt="A woman modeling casual fashion, gentle movement"))
+    assert task.status == TaskStatus.REVIEW_SUBMITTED
+    assert last_body(fake, "POST", r"/video$")["source_task_id"] == source
+
+
 def test_a_video_length_huhu_does_not_offer_is_refused_before_any_call(fake, account, adapter):
     task = other_task(account, "video", options={"video_length": "7"}, prompt="turn")
     with pytest.raises(ValidationFailed, match="Length must be one of: 5, 10"):

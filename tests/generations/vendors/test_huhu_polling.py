@@ -25,7 +25,8 @@ def detail_calls(fake) -> int:
 
 def submitted_tasks(fake, n: int, shared_poll: bool = False, **kwargs) -> list[Task]:
     # These tests step faster than real time; the shared answer (tested below) would hide the fake's clock jumps.
-    account = huhu_account(fake, settings={"poll_interval_seconds": 1, "shared_poll": shared_poll})
+    account = huhu_account(fake, settings={"poll_interval_seconds": 1, "poll_min_gap_seconds": 1,
+                                           "shared_poll": shared_poll})
     first = try_on_task(account, **kwargs)
     tasks = [first] + [try_on_task(account, sku=SKUFactory(project=first.sku.project), **kwargs)
                        for _ in range(n - 1)]
@@ -135,7 +136,7 @@ def test_poll_jobs_of_all_workers_share_one_list_call_per_interval(slow_fake, qu
         assert list_calls(slow_fake) == before + 1
         import time
 
-        time.sleep(1.05)  # the 1 s poll interval: fresh list calls are at least one interval apart
+        time.sleep(1.05)  # the (compressed) 1 s gap: fresh list calls are at least one gap apart
         second.poll_many(tasks)
         assert list_calls(slow_fake) == before + 2
     finally:

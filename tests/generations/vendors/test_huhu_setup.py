@@ -11,8 +11,8 @@ from generations.vendors.base import ConfigurationError, Unavailable
 from generations.vendors.huhu import HuhuAdapter
 from tests.factories import ProgramFactory, VendorAccountFactory
 from tests.fakes.base import count
-from tests.generations.vendors.test_huhu_support import (account, adapter, fake, huhu_account, start_fake,  # noqa
-                                                         try_on_task)
+from tests.generations.vendors.test_huhu_support import (account, adapter, fake, huhu_account, queued,  # noqa
+                                                         start_fake, try_on_task)
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +79,7 @@ def test_prepare_links_project_uploads_images_and_creates_the_sku_from_a_zip(fak
     task = try_on_task(account)
     adapter.prepare(task)
     kinds = set(VendorReference.objects.values_list("kind", flat=True))
-    assert {"huhu_program", "huhu_project", "huhu_garment_image", "huhu_model_image", "huhu_sku",
-            "huhu_task"} <= kinds
+    assert {"huhu_program", "huhu_project", "huhu_model_image", "huhu_sku", "huhu_task"} <= kinds
     (sku,) = fake.skus.values()
     assert sku["sku_name"] == task.sku.code and sku["garment_images"][0]["view"] == "front"
     adapter.prepare(task)  # idempotent: nothing new on Huhu's side
@@ -106,8 +105,51 @@ def test_a_sku_still_being_processed_makes_prepare_retry_later_without_a_second_
 def test_a_sku_already_on_huhu_is_adopted_by_name_after_a_crash(fake, account, adapter):
     task = try_on_task(account)
     adapter.prepare(task)
-    VendorReference.objects.filter(kind__in=["huhu_sku", "huhu_sku_zip", "huhu_task"]).delete()
+    # The crash came after Huhu had the zip and the tasks, before their ids were kept: the claim on the upload and
+    # the mark before POST /task were committed first, so they are still there and tell prepare to look.
+    VendorReference.objects.filter(kind__in=["huhu_sku", "huhu_task"]).delete()
     adapter.prepare(task)
     zips = [r for r in fake.requests if r.path.endswith("/project/upload") and b"sku_zip" in r.body]
     assert len(zips) == 1 and len(fake.skus) == 1
     assert len(fake.tasks) == 1  # the unclaimed "Task created" task was adopted, not created again
+
+
+@pytest.fixture
+def waits(fake, monkeypatch):
+    """The adapter's waits, recorded and passed on the fake's clock (so its pace rule sees them)."""
+    from generations.vendors import huhu_catalog
+
+    seen = []
+
+    def pause(seconds):
+        seen.append(seconds)
+        fake.advance(seconds)
+
+    monkeypatch.setattr(huhu_catalog, "pause", pause)
+    return seen
+
+
+def backoffs(waits) -> list[float]:  # the client's own pace waits (never under 5 s between repeats) left out
+    return [w for w in waits if w in (5.0, 10.0, 20.0)]
+
+
+def test_a_5xx_completing_the_zip_upload_is_retried_after_5_and_10_seconds(fake, account, adapter, waits):
+    """001 §10: "429/500: Exponential backoff starting at 5s, max 3 retries"."""
+    fake.inject(status=500, payload={"detail": "Internal server error"}, path=r"/complete_multipart_upload$", times=2)
+    task = try_on_task(account)
+    adapter.prepare(task)
+    assert count(fake, "POST", r"/complete_multipart_upload$") == 3 and backoffs(waits) == [5.0, 10.0]
+    assert len(fake.skus) == 1 and fake.pace_violations == []
+
+
+def test_a_zip_upload_huhu_never_completes_fails_the_try_on_with_a_clear_message(fake, account, waits, queued):
+    from generations.models import TaskStatus
+    from tests.generations.vendors.test_huhu_support import step
+
+    fake.inject(status=503, payload={"detail": "Service unavailable"}, path=r"/complete_multipart_upload$", times=4)
+    task = try_on_task(account)
+    step(task)
+    assert count(fake, "POST", r"/complete_multipart_upload$") == 4 and backoffs(waits) == [5.0, 10.0, 20.0]
+    assert task.status == TaskStatus.GENERATION_FAILED and "could not finish the garment upload" in task.error_message
+    assert not VendorReference.objects.filter(kind="huhu_sku_zip").exists()  # nobody waits on a dead claim
+    assert sum(fake.paid.values()) == 0 and fake.pace_violations == []

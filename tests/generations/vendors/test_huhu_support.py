@@ -47,6 +47,12 @@ def account(fake):
     return huhu_account(fake)
 
 
+def house_style(fake) -> str:
+    """A style of the team's Huhu gallery, as a team names it on the account (settings["style_id"])."""
+    model = fake.add_model("House style", images=1)
+    return next(i["style_id"] for i in fake.model_images.values() if i["model_id"] == model["model_id"])
+
+
 @pytest.fixture
 def adapter(account):
     adapter = HuhuAdapter(account)

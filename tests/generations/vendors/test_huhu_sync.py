@@ -1,13 +1,17 @@
 """generations/huhu_sync.py against the fake: the model gallery imported with its images, the pose library synced,
 custom poses created, the credit history mirrored once per request, and faces / model images / poses generated and
 saved back to a model."""
+import json
+
 import pytest
 
 from catalog.models import FashionModel, ModelImage, Pose
 from generations import huhu_sync
 from generations.models import CreditEntry, CreditKind, VendorReference
 from tests.factories import FashionModelFactory, ProgramFactory, image_bytes
-from tests.generations.vendors.test_huhu_support import account, fake, huhu_account, start_fake  # noqa: F401
+from generations.vendors.base import ValidationFailed
+from tests.generations.vendors.test_huhu_support import (account, fake, house_style, huhu_account,  # noqa: F401
+                                                         start_fake)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,14 +87,16 @@ def test_the_credit_history_is_mirrored_page_by_page_once_per_request(settings, 
 
 
 def test_faces_are_generated_polled_and_the_chosen_one_saved_to_a_new_huhu_model(fake, account, program):
+    account.settings = {"style_id": house_style(fake)}  # the Huhu style the team chose for new models
+    account.save()
     request_id = huhu_sync.generate_faces(account, program, "Headshot front facing portrait of a Senior",
                                           mode="fidelity", num_images=2)
-    results = huhu_sync.wait_for_images(account, request_id, interval=0)
+    results = huhu_sync.wait_for_images(account, program, request_id, interval=0)
     assert len(results) == 2
     model = FashionModelFactory(program=program, ethnicity="Caucasian", hair_color="Silver")
     image = huhu_sync.save_to_model(account, model, results[0])
     assert (image.view_type, image.crop_type) == ("front_facing", "fullbody") and image.image
-    (huhu_model,) = fake.models.values()
+    (huhu_model,) = [m for m in fake.models.values() if m["model_name"] != "House style"]
     assert huhu_model["attributes"]["ethnicity"] == "Caucasian" and huhu_model["model_name"] == model.name
     assert VendorReference.objects.get(kind="huhu_model_image", object_id=image.pk).vendor_id.startswith(
         "assets/model_images/")
@@ -99,9 +105,9 @@ def test_faces_are_generated_polled_and_the_chosen_one_saved_to_a_new_huhu_model
 
 def test_model_images_and_poses_are_generated_and_polled_the_same_way(fake, account, program):
     request_id = huhu_sync.generate_model_images(account, program, "studio photo", num_images=3)
-    assert len(huhu_sync.wait_for_images(account, request_id, interval=0)) == 3
+    assert len(huhu_sync.wait_for_images(account, program, request_id, interval=0)) == 3
     pose_request = huhu_sync.generate_pose(account, program, "walking pose", "assets/model_images/x.png")
-    assert len(huhu_sync.wait_for_images(account, pose_request, interval=0)) == 1
+    assert len(huhu_sync.wait_for_images(account, program, pose_request, interval=0)) == 1
     assert fake.team().credits == 50 - 6 - 2
 
 
@@ -111,7 +117,7 @@ def test_a_failed_generation_is_reported(fake, account, program):
     fake.fail_generations(1)
     request_id = huhu_sync.generate_faces(account, program, "portrait")
     with pytest.raises(GenerationFailed, match="Generation Failed"):
-        huhu_sync.wait_for_images(account, request_id, interval=0)
+        huhu_sync.wait_for_images(account, program, request_id, interval=0)
 
 
 def test_a_project_is_linked_to_huhu_once_and_reused(fake, account, program):
@@ -122,3 +128,33 @@ def test_a_project_is_linked_to_huhu_once_and_reused(fake, account, program):
     assert huhu_sync.link_project(account, project) == first
     assert fake.projects[first[1]]["project_name"] == "Spring Collection"
     assert sum(1 for r in fake.requests if r.method == "POST" and r.path.endswith("/project")) == 1
+
+
+def test_saving_to_a_new_model_with_no_known_style_says_what_is_missing_instead_of_inventing_one(fake, account,
+                                                                                                 program):
+    """POST /model/image upload mode requires a style_id (001 §5.15); no document says how one is made, so the studio
+    uses one it has seen or the team chose, never "default"."""
+    request_id = huhu_sync.generate_faces(account, program, "Headshot front facing portrait")
+    (result,) = huhu_sync.wait_for_images(account, program, request_id, interval=0)
+    with pytest.raises(ValidationFailed, match="none is known"):
+        huhu_sync.save_to_model(account, FashionModelFactory(program=program), result)
+    uploads = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/model/image")
+               and b"model_id" in r.body]
+    assert uploads == []
+
+
+def test_a_model_with_images_on_huhu_is_saved_to_in_a_style_huhu_lists_for_it(fake, pinned, program):
+    fake.add_model("Ana Silva")
+    huhu_sync.import_models(pinned, program)
+    model = FashionModel.objects.get(name="Ana Silva")
+    listed = {i["style_id"] for i in fake.model_images.values()
+              if i["model_id"] == fake_model_id(fake, "Ana Silva")}
+    request_id = huhu_sync.generate_faces(pinned, program, "Headshot front facing portrait")
+    (result,) = huhu_sync.wait_for_images(pinned, program, request_id, interval=0)
+    huhu_sync.save_to_model(pinned, model, result)
+    upload = json.loads([r for r in fake.requests if r.method == "POST" and r.path.endswith("/model/image")][-1].body)
+    assert upload["style_id"] in listed
+
+
+def fake_model_id(fake, name: str) -> str:
+    return next(m["model_id"] for m in fake.models.values() if m["model_name"] == name)

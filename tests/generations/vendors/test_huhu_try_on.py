@@ -92,9 +92,10 @@ def test_tasks_waiting_in_one_project_share_one_zip_and_one_post_task(fake, acco
     zips = [b for b in bodies(fake, "POST", r"/project/upload$") if b["file_type"] == "sku_zip"]
     assert len(zips) == 1 and count(fake, "POST", r"/task$") == 1
     assert all(huhu_task_ids(t) for t in others)
-    garments = [g.pk for t in [first, *others] for g in t.garment_images.all()]
-    uploaded = VendorReference.objects.filter(kind="huhu_garment_image", object_id__in=garments)
-    assert uploaded.count() == len(garments) == 4  # each garment image uploaded once, siblings' included
+    garments = [g for t in [first, *others] for g in t.garment_images.all()]
+    zipped = sum(len(s["garment_images"]) for s in fake.skus.values())
+    assert zipped == len(garments) == 4  # each garment image went up once, in the zip, siblings' included
+    assert [b for b in bodies(fake, "POST", r"/project/upload$") if b["file_type"] == "garment_image"] == []
     for task in others:
         run_until_settled(task)
     assert count(fake, "POST", r"/task$") == 1 and len(fake.skus) == 4
@@ -120,3 +121,42 @@ def test_a_try_on_without_a_model_image_fails_before_anything_is_uploaded(fake, 
     step(task)
     assert task.status == TaskStatus.GENERATION_FAILED and "model image" in task.error_message
     assert fake.requests == []
+
+
+def test_each_garment_image_goes_up_once_in_the_zip_and_never_again_as_base64(fake, account, queued):
+    """Issue 13.9: the zip carries the garment images (001 §5.13); a second, base64 copy (POST /project/upload
+    file_type garment_image) returned an image_id nothing used."""
+    task = run_until_settled(try_on_task(account, back=True))
+    assert task.status == TaskStatus.REVIEW_SUBMITTED
+    kinds = [b["file_type"] for b in bodies(fake, "POST", r"/project/upload$")]
+    assert "garment_image" not in kinds and kinds.count("sku_zip") == 1
+    (sku,) = fake.skus.values()
+    assert len(sku["garment_images"]) == task.garment_images.count() == 2
+
+
+def test_put_sku_assigns_garment_type_and_the_front_and_back_model_images_before_post_task(fake, account, queued):
+    """001 §8.3 step 6 "Assign model to SKUs → PUT /sku", Workflow D step 4, before POST /task (step 5)."""
+    task = try_on_task(account, back=True)
+    task.sku.garment_type = "Full body"
+    task.sku.save()
+    run_until_settled(task)
+    order = [(r.method, r.path.rsplit("/v1", 1)[1]) for r in fake.requests]
+    assert order.index(("PUT", "/sku")) < order.index(("POST", "/task"))
+    (put,) = bodies(fake, "PUT", r"/sku$")
+    front = VendorReference.objects.get(kind="huhu_model_image", object_id=task.model_image_id).vendor_id
+    assert put["garment_type"] == "Full body" and put["model_images_front"] == [front]
+    assert len(put["model_images_back"]) == 1 and put["model_images_back"] != [front]
+    (sku,) = fake.skus.values()
+    assert put["sku_ids"] == [sku["sku_id"]] and sku["garment_type"] == "Full body"
+    assert sku["model_images_front"] == [front]
+
+
+def test_siblings_sharing_a_model_image_are_assigned_with_one_put_sku(fake, account, queued):
+    first = try_on_task(account)
+    others = [try_on_task(account, sku=SKUFactory(project=first.sku.project)) for _ in range(3)]
+    for task in others:
+        task.model_image = first.model_image
+        task.save()
+    step(first)
+    (put,) = bodies(fake, "PUT", r"/sku$")
+    assert len(put["sku_ids"]) == 4
