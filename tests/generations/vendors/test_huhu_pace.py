@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from generations import poll_timing, runs
@@ -44,7 +45,8 @@ class VirtualClock:
         """Run every due step, earliest first, until all tasks are done or held."""
         for _ in range(limit):
             active = Task.objects.filter(pk__in=[t.pk for t in tasks]).exclude(step__in=("done", "hold"))
-            task = active.order_by("next_run_at", "pk").first()
+            # No next_run_at means due now: first, on every database (PostgreSQL sorts NULLs last by default).
+            task = active.order_by(F("next_run_at").asc(nulls_first=True), "pk").first()
             if task is None:
                 return
             if task.next_run_at is not None:

@@ -154,15 +154,19 @@ def test_a_refused_creation_frees_the_claim(adapter, fake, sku):
 
 
 def test_a_creation_of_unknown_outcome_is_looked_up_before_uploading_again(adapter, fake, sku):
-    fake.inject("drop", path="/clothing-item$")
+    fake.inject("drop", path="/clothing-item$")  # the answer is lost: Uwear may or may not have made it
     with pytest.raises(Unavailable):
         uwear_sync.ensure_clothing_item(adapter, sku)
-    with pytest.raises(Unavailable, match="another worker"):  # within STALE_CLAIM: wait, do not upload
+    # The next try looks it up by name at once (no two-minute claim); not listed yet, it waits a moment rather
+    # than create a second item (creation can cost a credit with image enhancement).
+    with pytest.raises(Unavailable, match="looking for the Uwear clothing item"):
         uwear_sync.ensure_clothing_item(adapter, sku)
-    stale = (timezone.now() - timedelta(minutes=10)).isoformat()
-    VendorReference.objects.filter(kind=uwear_sync.CLOTHING_ITEM).update(raw={"creating_since": stale})
+    assert count(fake, "GET", "/clothing-items$") == 1 and len(fake.items) == 0
+    ref = VendorReference.objects.get(kind=uwear_sync.CLOTHING_ITEM)
+    earlier = (timezone.now() - uwear_sync.LOST_SETTLE - timedelta(seconds=1)).isoformat()
+    VendorReference.objects.filter(pk=ref.pk).update(raw={**ref.raw, "lost_at": earlier})
     ref = uwear_sync.ensure_clothing_item(adapter, sku)
-    assert count(fake, "GET", "/clothing-items$") == 1  # looked up first; the dropped call had created nothing
+    assert count(fake, "GET", "/clothing-items$") == 2  # looked up again; the dropped call had created nothing
     assert ref.vendor_id and len(fake.items) == 1
 
 
