@@ -7,6 +7,6 @@ class GenerationsConfig(AppConfig):
 
     def ready(self):
         # Vision hooks (generations/vision.py): hold new outputs for the NSFW gate, caption new garment images.
-        from . import vision
+        from generations.vendors.artemotion import vision
 
         vision.connect()

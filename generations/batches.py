@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from catalog.models import SKU, Project
 
-from . import lifecycle, limits
+from generations import lifecycle
+from generations.engine import limits
 from .budget import ZERO, check_budget, committed_credits, spend_by_vendor  # noqa: F401 (the budget API)
 from .launch import LaunchError, launch_generation
 from .models import Batch, BatchState, Comparison, Task, TaskStatus
@@ -123,7 +124,7 @@ def cancel(batch: Batch) -> int:
 
 def retry_failed(batch: Batch, user) -> int:
     """Run again only the tasks that failed (not the cancelled ones), as new rounds of the same tasks."""
-    from .runs import regenerate
+    from generations.engine.runs import regenerate
 
     retried = 0
     for task in batch.tasks.filter(status=S.GENERATION_FAILED).exclude(step=CANCELLED_STEP):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog.models import SKU
 
-from . import limits
+from generations.engine import limits
 from .budget import OverBudget, check_budget
 from .lifecycle import rollup_sku
 from .models import AccountState, Batch, CreditEntry, CreditKind, Operation, Task

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import accounts, huhu, client, export, generate, outputs, progress, review
+from generations.views import accounts, client, export, generate, outputs, progress, review
+from generations.vendors.huhu import views as huhu
 from .views import bulk, comparisons
-from .views import vendor_panels
-from .views import moderation
-from .views import huhu_models
+from generations.vendors.uwear import views as vendor_panels
+from generations.vendors.artemotion import moderation_views as moderation
+from generations.vendors.huhu import model_views as huhu_models
 
 urlpatterns = [
     # Generate (roles.GENERATE)

@@ -1,12 +1,14 @@
-"""The Celery app. Jobs are thin: they take primary keys and call services (see generations/jobs.py)."""
+"""The Celery app. Jobs are thin: they take primary keys and call services (see generations/engine/jobs.py)."""
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 
 app = Celery("studio")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["generations", "catalog"], related_name="jobs")
-app.autodiscover_tasks(["generations"], related_name="vision_jobs")  # media.caption_garment, media.nsfw_check
-app.autodiscover_tasks(["generations"], related_name="huhu_jobs")  # Huhu model, pose and credit-history syncs
+app.autodiscover_tasks(["generations.engine", "catalog"], related_name="jobs")
+# Each vendor package's own jobs (Huhu's syncs, ArtEmotion's captions and NSFW checks), by name from settings:
+# the Celery app imports no vendor module itself.
+app.autodiscover_tasks(lambda: settings.STUDIO_VENDOR_PACKAGES, related_name="jobs")

@@ -90,10 +90,24 @@ MIDDLEWARE = [
 ROOT_URLCONF = "studio.urls"
 WSGI_APPLICATION = "studio.wsgi.application"
 
+# The vendors the studio can drive: vendor name → its adapter class, each in a package of its own under
+# generations/vendors/<vendor>/ (docs/adding-a-vendor.md). Only the registry imports these, by name, on first use.
+STUDIO_VENDORS = {
+    "sandbox": "generations.vendors.sandbox.adapter.SandboxAdapter",
+    "huhu": "generations.vendors.huhu.adapter.HuhuAdapter",
+    "uwear": "generations.vendors.uwear.adapter.UwearAdapter",
+    "hautech": "generations.vendors.hautech.adapter.HautechAdapter",
+    "artemotion": "generations.vendors.artemotion.adapter.ArtEmotionAdapter",
+}
+# A vendor package's module path (the adapter class path minus its module and class names).
+STUDIO_VENDOR_PACKAGES = sorted({path.rsplit(".", 2)[0] for path in STUDIO_VENDORS.values()})
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # A vendor package keeps its templates in its own templates/ folder (templates/vendors/<vendor>/…).
+        "DIRS": [BASE_DIR / "templates",
+                 *(BASE_DIR.joinpath(*package.split("."), "templates") for package in STUDIO_VENDOR_PACKAGES)],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

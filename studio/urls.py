@@ -25,5 +25,5 @@ urlpatterns = [
     path("media/<path:name>", media_views.media_file, name="media_file"),
     path("", include("catalog.urls")),
     path("", include("generations.urls")),
-    path("webhooks/", include("generations.webhook_urls")),
+    path("webhooks/", include("generations.engine.webhook_urls")),
 ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from generations import vision
+from generations.vendors.artemotion import vision
 
 from . import audit, invitations, roles
 from .forms import InviteForm, MembershipError, RoleForm, TeamSettingsForm, change_role, remove_member

@@ -24,7 +24,7 @@ def render_page(request, template: str, context: dict, partial: str):
 
 def huhu_account(request):
     """The team's first active Huhu account, for the "Import models" / "Sync pose library" buttons (or None)."""
-    from generations.views.huhu import huhu_accounts
+    from generations.vendors.huhu.views import huhu_accounts
 
     return huhu_accounts(request.team).only("pk", "name").first()
 

@@ -25,7 +25,7 @@ from django.conf import settings
 
 from studio.logging import redact, redact_secrets
 
-from .base import (AuthError, FetchRefused, Forbidden, InsufficientCredits, NotFound, OutcomeUnknown, OutputExpired,
+from .errors import (AuthError, FetchRefused, Forbidden, InsufficientCredits, NotFound, OutcomeUnknown, OutputExpired,
                    RateLimited, Unavailable, ValidationFailed, VendorError)
 
 logger = logging.getLogger("generations.vendors.http")

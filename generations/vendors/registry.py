@@ -11,11 +11,11 @@ from importlib import import_module
 from .base import Capabilities, ConfigurationError, VendorAdapter
 
 ADAPTERS: dict[str, str] = {
-    "sandbox": "generations.vendors.sandbox.SandboxAdapter",
-    "huhu": "generations.vendors.huhu.HuhuAdapter",
-    "uwear": "generations.vendors.uwear.UwearAdapter",
-    "hautech": "generations.vendors.hautech.HautechAdapter",
-    "artemotion": "generations.vendors.artemotion.ArtEmotionAdapter",
+    "sandbox": "generations.vendors.sandbox.adapter.SandboxAdapter",
+    "huhu": "generations.vendors.huhu.adapter.HuhuAdapter",
+    "uwear": "generations.vendors.uwear.adapter.UwearAdapter",
+    "hautech": "generations.vendors.hautech.adapter.HautechAdapter",
+    "artemotion": "generations.vendors.artemotion.adapter.ArtEmotionAdapter",
 }
 
 _loaded: dict[str, type[VendorAdapter]] = {}

@@ -172,7 +172,7 @@ def generate_poses(request: HttpRequest, pk: int):
 def generate_prompt_help(request: HttpRequest, pk: int):
     """The prompt's helpers for the inputs as they are now (views/vendor_panels.prompt_help_context): Hautech's
     suggested prompt, swapped into an empty prompt out of band, and the SKU's garment description to add."""
-    from .vendor_panels import prompt_help_context
+    from generations.vendors.uwear.views import prompt_help_context
 
     project = team_project(request, pk)
     form = _form(request, project, request.GET)

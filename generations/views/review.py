@@ -14,7 +14,9 @@ from studio.ids import parse_ids
 from studio.roles import GENERATE, REVIEW
 from studio.tenancy import member_required
 
-from .. import review, runs, vision
+from generations import review
+from generations.engine import runs
+from generations.vendors.artemotion import vision
 from ..lifecycle import IllegalTransition, LostRace
 from ..models import Decision, ReviewStage, TaskOutput
 from .common import paginate, team_project

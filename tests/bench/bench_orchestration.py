@@ -134,7 +134,8 @@ def stop_workers(procs) -> None:
 def run_engine(fake, tasks) -> dict:
     from django.db import transaction
 
-    from generations import limits, runs
+    from generations.engine import limits
+    from generations.engine import runs
     from generations.models import Task
 
     ids = [t.pk for t in tasks]

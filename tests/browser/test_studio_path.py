@@ -192,7 +192,7 @@ def test_a_manager_settles_paid_calls_whose_outcome_is_unknown(page, screenshot)
 
     from django.utils import timezone
 
-    from generations import runs
+    from generations.engine import runs
     from generations.models import Decision, ReviewEvent
 
     team = f.TeamFactory(name="Atelier")

@@ -340,7 +340,7 @@ def test_the_sweeper_ends_an_upload_the_browser_abandoned_once_its_links_have_ex
 
     from django.utils import timezone
 
-    from generations.housekeeping import sweep
+    from generations.engine.housekeeping import sweep
 
     data = small_archive()
     started = start(creative, data=data).json()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generations import jobs, runs
+from generations.engine import queue
+from generations.engine import runs
 from generations.models import Task, TaskOutput, TaskStatus
 from tests.conftest import wait_for
 from tests.generations.vendors.test_hautech_support import fake, hautech_account, hautech_task  # noqa: F401
@@ -25,7 +26,7 @@ def test_a_worker_killed_around_the_paid_run_is_replaced_and_hautech_is_paid_onc
     worker.env_extra.update({moment: str(pause), "STUDIO_LEASE_SECONDS": str(LEASE_SECONDS),
                              "STUDIO_FETCH_ALLOW_HOSTS": "127.0.0.1"})
     doomed = worker.start(name="doomed")
-    jobs.queue_advance(task.pk)
+    queue.queue_advance(task.pk)
 
     reached = Path(f"{pause}.reached.{task.pk}")
     wait_for(reached.exists, timeout=90, message="the worker to reach the paid run")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generations import jobs, runs
+from generations.engine import queue
+from generations.engine import runs
 from generations.models import AccountState, Task, TaskStatus, Vendor, VendorReference
 from tests.conftest import wait_for
 from tests.factories import SKUFactory, VendorAccountFactory
@@ -50,7 +51,7 @@ def launch(huhu, n: int) -> list[Task]:
     first = try_on_task(account)
     tasks = [first] + [try_on_task(account, sku=SKUFactory(project=first.sku.project)) for _ in range(n - 1)]
     for task in tasks:
-        jobs.queue_advance(task.pk)
+        queue.queue_advance(task.pk)
     return tasks
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generations import jobs, runs
+from generations.engine import queue
+from generations.engine import runs
 from generations.models import Task, TaskOutput, TaskStatus
 from tests.conftest import wait_for
 from tests.generations.vendors.test_uwear_support import fake, try_on_task, uwear_account  # noqa: F401
@@ -26,7 +27,7 @@ def test_a_worker_killed_around_the_paid_generation_is_replaced_and_uwear_is_pai
     worker.env_extra.update({moment: str(pause), "STUDIO_LEASE_SECONDS": str(LEASE_SECONDS),
                              "STUDIO_FETCH_ALLOW_HOSTS": "127.0.0.1", "CELERY_VISIBILITY_TIMEOUT": "10"})
     doomed = worker.start(name="doomed")
-    jobs.queue_advance(task.pk)
+    queue.queue_advance(task.pk)
 
     reached = Path(f"{pause}.reached.{task.pk}")
     wait_for(reached.exists, timeout=90, message="the worker to reach the paid generation")

@@ -3,7 +3,7 @@ document only refers to the three-step upload) and Uwear's webhook signing schem
 import pytest
 
 from generations.models import Vendor, VendorAccount
-from generations.vendors.hautech import UPLOAD_DEFAULTS
+from generations.vendors.hautech.adapter import UPLOAD_DEFAULTS
 from studio.models import Role
 from tests import factories as f
 

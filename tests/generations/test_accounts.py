@@ -8,7 +8,7 @@ from django.urls import reverse
 from generations.models import AccountState, VendorAccount
 from generations.vendors import registry
 from generations.vendors.base import AuthError, Balance
-from generations.vendors.sandbox import SandboxAdapter
+from generations.vendors.sandbox.adapter import SandboxAdapter
 from studio.models import Role
 from tests.factories import MembershipFactory, VendorAccountFactory
 

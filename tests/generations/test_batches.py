@@ -71,7 +71,7 @@ def test_failed_uncharged_tasks_release_their_share_of_the_budget(setup):
 def test_pause_holds_unsubmitted_tasks_and_resume_requeues_them(setup, django_capture_on_commit_callbacks,
                                                                   monkeypatch):
     queued = []
-    monkeypatch.setattr("generations.jobs.queue_advance", lambda pk, countdown=0: queued.append(pk) or True)
+    monkeypatch.setattr("generations.engine.queue.queue_advance", lambda pk, countdown=0: queued.append(pk) or True)
     batch = bulk(setup)
     assert batches.pause(batch) and batch.state == BatchState.PAUSED
     assert not batches.pause(batch)  # already paused
@@ -105,7 +105,7 @@ def test_retry_only_the_failed_ones_not_the_cancelled(setup, monkeypatch):
     cancelled_one.refresh_from_db()
     lifecycle.transition_task(cancelled_one, S.GENERATION_FAILED)
     regenerated = []
-    monkeypatch.setattr("generations.runs.regenerate", lambda task, user, prompt="": regenerated.append(task.pk))
+    monkeypatch.setattr("generations.engine.runs.regenerate", lambda task, user, prompt="": regenerated.append(task.pk))
     assert batches.retry_failed(batch, user=None) == 1
     assert regenerated == [failed.pk]
 

@@ -25,7 +25,7 @@ HTMX = {"HX-Request": "true"}
 def queued(monkeypatch):
     """No broker: record what would be published once a transaction commits."""
     published = []
-    monkeypatch.setattr("generations.jobs.queue_advance", lambda pk, countdown=0: published.append(pk) or True)
+    monkeypatch.setattr("generations.engine.queue.queue_advance", lambda pk, countdown=0: published.append(pk) or True)
     return published
 
 

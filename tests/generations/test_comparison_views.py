@@ -26,7 +26,7 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture(autouse=True)
 def queued(monkeypatch):
     published = []
-    monkeypatch.setattr("generations.jobs.queue_advance", lambda pk, countdown=0: published.append(pk) or True)
+    monkeypatch.setattr("generations.engine.queue.queue_advance", lambda pk, countdown=0: published.append(pk) or True)
     return published
 
 

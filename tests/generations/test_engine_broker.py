@@ -2,7 +2,7 @@
 queues it once the broker is back (RELIABILITY.md "Workers and broker")."""
 import pytest
 
-from generations import runs
+from generations.engine import runs
 from generations.launch import launch_generation, new_form_token
 from generations.models import Task
 from tests.conftest import _reset_connections
@@ -37,7 +37,7 @@ def test_a_launch_with_the_broker_down_succeeds_and_the_sweeper_queues_it_later(
     assert "the sweeper will re-queue it" in caplog.text
 
     # The broker is back: the sweeper finds the row by its next_run_at.
-    from generations import jobs
+    from generations.engine import jobs
 
     published = []
     monkeypatch.setattr(jobs.advance, "apply_async", lambda args, countdown=None: published.append(args))

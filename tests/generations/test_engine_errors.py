@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from generations import runs
+from generations.engine import runs
 from generations.models import AccountState, TaskStatus
 from generations.vendors.base import AuthError, InsufficientCredits, RateLimited, Unavailable, ValidationFailed
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from generations import runs
+from generations.engine import runs
 from generations.models import Task, TaskStatus
 from generations.vendors.base import NotFound, Submission, Unavailable
 

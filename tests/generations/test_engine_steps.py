@@ -2,7 +2,7 @@
 import pytest
 from django.utils import timezone
 
-from generations import runs
+from generations.engine import runs
 from generations.models import CreditEntry, Task, TaskOutput, TaskStatus
 from generations.vendors.base import GenerationFailed, PollResult, RemoteOutput, Submission
 

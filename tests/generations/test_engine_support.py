@@ -13,7 +13,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from generations import runs
+from generations.engine import queue
+from generations.engine import runs
 from generations.models import Task
 from generations.vendors import registry
 from generations.vendors.base import (Balance, Capabilities, OperationSpec, PollResult, RemoteOutput, Submission,
@@ -116,7 +117,6 @@ def seconds_until_next_run(task: Task) -> float:
 @pytest.fixture
 def queued(monkeypatch):
     """Record publishes instead of reaching a broker (the default filesystem broker folder is shared)."""
-    from generations import jobs
 
     calls: list[tuple[int, float]] = []
 
@@ -124,5 +124,5 @@ def queued(monkeypatch):
         calls.append((task_id, countdown))
         return True
 
-    monkeypatch.setattr(jobs, "queue_advance", record)
+    monkeypatch.setattr(queue, "queue_advance", record)
     return calls

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from generations import runs
-from generations.housekeeping import NotHeld, adopt_lost_submission, resolve_unknown
+from generations.engine import runs
+from generations.engine.housekeeping import NotHeld, adopt_lost_submission, resolve_unknown
 from generations.models import CreditEntry, CreditKind, Decision, ReviewEvent, ReviewStage, Task, TaskStatus
 from generations.vendors.base import AuthError, OutcomeUnknown, Submission
 from tests.factories import UserFactory

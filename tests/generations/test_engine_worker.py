@@ -5,10 +5,10 @@ sandbox ledger directory, which is the sandbox vendor's record of every paid cal
 """
 import pytest
 
-from generations import runs
+from generations.engine import runs
 from generations.launch import launch_generation, new_form_token
 from generations.models import Task, TaskOutput, TaskStatus
-from generations.vendors import sandbox
+from generations.vendors.sandbox import adapter as sandbox
 from tests.conftest import wait_for
 from tests.factories import GarmentImageFactory, ModelImageFactory, SKUFactory, VendorAccountFactory
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from generations import outputs
+from generations.engine import outputs
 from generations.vendors import http
 from generations.vendors.base import FetchRefused, OutputExpired, RemoteOutput
 

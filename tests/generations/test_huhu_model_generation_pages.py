@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import ModelImage
-from generations import huhu_jobs, huhu_sync
+from generations.vendors.huhu import jobs as huhu_jobs
+from generations.vendors.huhu import sync as huhu_sync
 from generations.models import AccountState, HuhuImageRequest, VendorReference
-from generations.views.huhu_models import FACE_PROMPT_TEMPLATE
+from generations.vendors.huhu.model_views import FACE_PROMPT_TEMPLATE
 from studio.models import Role
 from tests.factories import FashionModelFactory, MembershipFactory, ModelImageFactory, ProgramFactory
 from tests.fakes.base import count

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import FashionModel, Pose
-from generations import huhu_jobs
+from generations.vendors.huhu import jobs as huhu_jobs
 from generations.models import CreditEntry, CreditKind
 from studio.models import Role
 from tests.factories import MembershipFactory, ProgramFactory, VendorAccountFactory

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from generations import jobs
+from generations.engine import queue
 from generations.launch import LaunchError, estimate_launch, launch_generation, new_form_token
 from generations.models import AccountState, Batch, CreditEntry, Task, TaskStatus
 from tests.factories import (GarmentImageFactory, ModelImageFactory, SKUFactory, TaskOutputFactory, UserFactory,
@@ -25,7 +25,7 @@ def world(db):
 @pytest.fixture
 def published(monkeypatch):
     calls = []
-    monkeypatch.setattr(jobs, "queue_advance", lambda task_id, countdown=0: calls.append(task_id) or True)
+    monkeypatch.setattr(queue, "queue_advance", lambda task_id, countdown=0: calls.append(task_id) or True)
     return calls
 
 

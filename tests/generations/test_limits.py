@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from generations import limits, runs
+from generations.engine import limits
+from generations.engine import runs
 from generations.models import Task, TaskStatus
 from generations.vendors.base import PollResult
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from generations import poll_timing
+from generations.engine import poll_timing
 from generations.models import Task
 from tests.factories import TaskFactory, VendorAccountFactory
 

@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw
 
 from catalog.images import check_image
 from generations.models import TaskStatus
-from generations.vendors import registry, sandbox
+from generations.vendors import registry
+from generations.vendors.sandbox import adapter as sandbox
 from generations.vendors.base import Unsupported, ValidationFailed
 from tests.factories import GarmentImageFactory, ModelImageFactory, TaskFactory, TaskOutputFactory, \
     VendorAccountFactory

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from generations import runs
+from generations.engine import runs
 from generations.models import CreditEntry, CreditKind, Decision, ReviewEvent, Task, TaskStatus
 from studio.models import Role
 from tests import factories as f

@@ -2,13 +2,15 @@
 prompts, and the NSFW gate that holds outputs of any vendor out of the review board until checked or moderated."""
 import pytest
 
-from generations.vendors import artemotion
+from generations.vendors.artemotion import adapter as artemotion
 from django.contrib.contenttypes.models import ContentType
 
-from generations import review, vision, vision_jobs
+from generations import review
+from generations.vendors.artemotion import vision
+from generations.vendors.artemotion import jobs as vision_jobs
 from generations.models import (CreditEntry, CreditKind, Decision, ReviewEvent, ReviewStage, TaskStatus,
                                 VendorReference)
-from generations.vendors.artemotion_vision import ArtEmotionVision, parse_vision
+from generations.vendors.artemotion.vision_client import ArtEmotionVision, parse_vision
 from generations.vendors.base import RateLimited
 from studio.models import Role
 from tests.factories import (GarmentImageFactory, MembershipFactory, SKUFactory, TaskFactory, TaskOutputFactory,

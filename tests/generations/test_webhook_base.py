@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from generations import jobs
+from generations.engine import queue
 from generations.models import Task, TaskStatus, WebhookEvent
-from generations.webhooks import NormalizedEvent, WebhookView, vendor_webhook_path
+from generations.engine.webhooks import NormalizedEvent, WebhookView, vendor_webhook_path
 from tests.factories import TaskFactory, VendorAccountFactory
 from tests.generations.test_engine_support import scripted  # noqa: F401 - fixture
 
@@ -36,7 +36,7 @@ class HookTestWebhookView(WebhookView):
 @pytest.fixture
 def published(monkeypatch):
     calls = []
-    monkeypatch.setattr(jobs, "queue_advance", lambda task_id, countdown=0: calls.append(task_id) or True)
+    monkeypatch.setattr(queue, "queue_advance", lambda task_id, countdown=0: calls.append(task_id) or True)
     return calls
 
 
@@ -221,7 +221,7 @@ def test_a_webhook_for_a_finished_task_is_answered_200_and_changes_nothing():
 @pytest.mark.django_db
 def test_an_event_before_the_vendor_id_is_saved_is_kept_and_applied_once_when_it_is():
     """RELIABILITY.md: a webhook that arrives before the submit transaction commits is kept and applied."""
-    from generations.webhooks import apply_pending
+    from generations.engine.webhooks import apply_pending
 
     case = TestBaseWebhookSecurity()
     account = case.make_account()
@@ -244,10 +244,10 @@ def test_an_event_before_the_vendor_id_is_saved_is_kept_and_applied_once_when_it
 
 @pytest.mark.django_db
 def test_the_engine_applies_an_early_event_when_it_records_the_submission(monkeypatch, scripted):
-    from generations import runs
+    from generations.engine import runs
     from tests.generations.test_engine_support import scripted_task
 
-    monkeypatch.setattr(jobs, "queue_advance", lambda task_id, countdown=0: True)
+    monkeypatch.setattr(queue, "queue_advance", lambda task_id, countdown=0: True)
     task = scripted_task()
     vendor_id = f"job-{task.pk}-1"  # what the scripted adapter's first submission returns
     WebhookEvent.objects.create(account=task.account, vendor="hooktest", event_id="evt-1", event_type="task.running",

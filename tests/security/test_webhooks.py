@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from generations.models import Task, TaskStatus, WebhookEvent
-from generations.webhooks import WebhookView, vendor_webhook_path
+from generations.engine.webhooks import WebhookView, vendor_webhook_path
 from tests.generations.test_webhook_base import TestBaseWebhookSecurity, published  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generations.models import AccountState, CreditEntry, CreditKind, TaskStatus
-from generations.vendors.artemotion import ArtEmotionAdapter
+from generations.vendors.artemotion.adapter import ArtEmotionAdapter
 from generations.vendors.base import (AuthError, GenerationFailed, InsufficientCredits, RateLimited, Unavailable,
                                       ValidationFailed)
 

@@ -4,10 +4,10 @@ import time
 
 import pytest
 
-from generations import jobs
+from generations.engine import queue
 from generations.models import Task, TaskStatus
-from generations.vendors import artemotion
-from generations.vendors.artemotion import ArtEmotionAdapter, take_slot
+from generations.vendors.artemotion import adapter as artemotion
+from generations.vendors.artemotion.adapter import ArtEmotionAdapter, take_slot
 from generations.vendors.base import RateLimited
 from tests.conftest import wait_for
 
@@ -78,7 +78,7 @@ def test_two_worker_processes_keep_to_ten_submissions_a_minute_and_the_poll_limi
     worker.start(concurrency=2, queues="vendor,media", name="ae-a")
     worker.start(concurrency=2, queues="vendor,media", name="ae-b")
     for task in tasks:
-        jobs.queue_advance(task.pk)
+        queue.queue_advance(task.pk)
 
     wait_for(lambda: fake.submissions_for(KEY) >= 10, timeout=60, message="the first ten submissions")
     started = time.monotonic()

@@ -3,7 +3,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generations import runs
+from generations.engine import queue
+from generations.engine import runs
 from generations.models import Task, Vendor
 from tests.factories import GarmentImageFactory, ModelImageFactory, SKUFactory, TaskFactory, VendorAccountFactory
 from tests.fakes.artemotion import FakeArtEmotion
@@ -74,10 +75,10 @@ def deliver(client, delivery, **header_overrides):
 @pytest.fixture
 def queued(monkeypatch):
     """Record what would be published instead of reaching a broker: engine advances and vision jobs."""
-    from generations import jobs, vision
+    from generations.vendors.artemotion import vision
 
     calls: list[tuple] = []
-    monkeypatch.setattr(jobs, "queue_advance", lambda task_id, countdown=0: calls.append(("advance", task_id)) or True)
+    monkeypatch.setattr(queue, "queue_advance", lambda task_id, countdown=0: calls.append(("advance", task_id)) or True)
     monkeypatch.setattr(vision, "_queue", lambda name, pk: calls.append((name, pk)))
     return calls
 

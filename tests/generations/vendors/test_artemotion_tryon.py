@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from generations.models import AccountState, CreditEntry, CreditKind, TaskStatus
-from generations.vendors import artemotion
-from generations.vendors.artemotion import ArtEmotionAdapter, garment_type_for, parse_job, sync_models
+from generations.vendors.artemotion import adapter as artemotion
+from generations.vendors.artemotion.adapter import ArtEmotionAdapter, garment_type_for, parse_job, sync_models
 from tests.factories import SKUFactory
 
 from .test_artemotion_support import (KEY, PUBLIC_URL, account, fake, override_route, queued, step,  # noqa: F401
@@ -329,7 +329,7 @@ def test_storage_on_a_private_or_unresolvable_host_name_sends_the_bytes_inline(f
                                                    ("sneakers", "sneakers")])
 def test_flux_chosen_for_an_accessory_is_said_to_be_against_the_documents_advice(fake, account, sub_type,
                                                                                  garment_type):
-    from generations.vendors import artemotion
+    from generations.vendors.artemotion import adapter as artemotion
 
     task = tryon_task(account, garment_type="Accessory", accessory_sub_type=sub_type, category="accessories",
                       options={"model_id": artemotion.FLUX})
@@ -340,7 +340,7 @@ def test_flux_chosen_for_an_accessory_is_said_to_be_against_the_documents_advice
 
 
 def test_the_image_apps_model_is_preselected(fake, account):
-    from generations.vendors import artemotion
+    from generations.vendors.artemotion import adapter as artemotion
 
     assert artemotion.MODEL_OPTION.default == artemotion.IMAGE_APPS
     task = tryon_task(account, garment_type="Accessory", accessory_sub_type="sunglasses", category="accessories")

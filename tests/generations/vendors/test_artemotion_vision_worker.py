@@ -3,7 +3,7 @@ NSFW gate and checked on the media queue; a new garment image is captioned. Prov
 their autodiscovery (studio/celery.py) outside the test process."""
 import pytest
 
-from generations import jobs
+from generations.engine import queue
 from generations.models import Task
 from tests.conftest import wait_for
 from tests.factories import GarmentImageFactory
@@ -23,7 +23,7 @@ def test_a_worker_holds_an_unsafe_try_on_and_captions_a_new_garment(worker, fake
     worker.env_extra.update(STUDIO_FETCH_ALLOW_HOSTS=f"{host}:{port}", STUDIO_PUBLIC_URL="https://studio.example.com")
     worker.start(concurrency=2, queues="vendor,media")
     task = tryon_task(account)
-    jobs.queue_advance(task.pk)
+    queue.queue_advance(task.pk)
     garment = GarmentImageFactory(sku=task.sku)  # saved and committed: the hook queues its caption
 
     def checked():

@@ -4,7 +4,7 @@ import pytest
 
 from generations.models import AccountState, Task, TaskStatus
 from generations.vendors.base import ValidationFailed
-from generations.vendors.hautech import HautechAdapter
+from generations.vendors.hautech.adapter import HautechAdapter
 from tests.generations.test_engine_support import seconds_until_next_run, step
 
 from .test_hautech_support import drive, fake, hautech_account, hautech_task  # noqa: F401

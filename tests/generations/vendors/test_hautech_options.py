@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from generations.vendors.base import Unsupported, ValidationFailed
-from generations.vendors.hautech import HautechAdapter
-from generations.vendors.hautech_prompts import default_prompt, default_prompt_for_task, garment_label
+from generations.vendors.hautech.adapter import HautechAdapter
+from generations.vendors.hautech.prompts import default_prompt, default_prompt_for_task, garment_label
 from generations.vendors.registry import adapter_class
 from tests.factories import FashionModelFactory, GarmentImageFactory, PoseFactory, StyleFactory
 
@@ -111,7 +111,7 @@ def test_the_estimate_is_one_unit_per_generation_unless_the_account_sets_a_price
 
 @pytest.mark.django_db
 def test_a_launch_form_gets_the_same_default_for_a_sku_before_any_task_exists():
-    from generations.vendors.hautech_prompts import default_prompt_for_sku
+    from generations.vendors.hautech.prompts import default_prompt_for_sku
 
     garment = GarmentImageFactory(caption="black straight-leg jeans, high waist")
     style = StyleFactory(prompt="urban street, golden hour light")

@@ -3,7 +3,7 @@ three runs it is described as doing ("Creates a pose from a pose image, prepares
 pipeline"); preparation shared by several waiting tasks is split among them; a tie goes to Full Naomi (one run)."""
 import pytest
 
-from generations.vendors.hautech import RUN_COSTS, Plan, choose_path
+from generations.vendors.hautech.adapter import RUN_COSTS, Plan, choose_path
 
 from .test_hautech_support import drive, fake, hautech_account, hautech_task  # noqa: F401
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from generations.models import Task, TaskStatus
-from generations.vendors.hautech_status import output_images, parse_pipeline
+from generations.vendors.hautech.status import output_images, parse_pipeline
 from tests.fakes.hautech import SCHEMAS
 from tests.generations.test_engine_support import seconds_until_next_run, step
 

@@ -2,7 +2,7 @@
 again with it gives the same image."""
 import pytest
 
-from generations import runs
+from generations.engine import runs
 from generations.models import TaskStatus
 
 from .test_hautech_support import drive, fake, hautech_account, hautech_task  # noqa: F401

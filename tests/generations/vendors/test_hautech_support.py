@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generations.models import Task, Vendor
-from generations.vendors.hautech import HautechAdapter
+from generations.vendors.hautech.adapter import HautechAdapter
 from tests.factories import GarmentImageFactory, PoseFactory, TaskFactory, VendorAccountFactory, image_file
 from tests.fakes.hautech import HautechFake
 from tests.generations.test_engine_support import step

@@ -3,7 +3,7 @@ one adapter method whose endpoints each account can change; each image is upload
 import pytest
 
 from generations.models import VendorReference
-from generations.vendors.hautech import HautechAdapter
+from generations.vendors.hautech.adapter import HautechAdapter
 
 from .test_hautech_support import drive, fake, hautech_account, hautech_task  # noqa: F401
 
@@ -97,7 +97,7 @@ def _png() -> bytes:
 
 
 def test_an_upload_under_way_in_another_worker_makes_this_task_wait_instead_of_uploading_again(fake):
-    from generations.vendors.hautech import PreparationPending
+    from generations.vendors.hautech.adapter import PreparationPending
 
     account = hautech_account(fake)
     task = hautech_task(account)

@@ -3,7 +3,7 @@ import pytest
 
 from generations.models import TaskStatus, VendorReference
 from generations.vendors.base import NotFound, ValidationFailed
-from generations.vendors.hautech import WORKFLOWS, HautechAdapter
+from generations.vendors.hautech.adapter import WORKFLOWS, HautechAdapter
 
 from .test_hautech_support import drive, fake, hautech_account, hautech_pose, hautech_task  # noqa: F401
 

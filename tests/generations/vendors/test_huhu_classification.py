@@ -4,7 +4,8 @@ they differ, and a person chooses."""
 import pytest
 from django.urls import reverse
 
-from generations import huhu_jobs, huhu_sync
+from generations.vendors.huhu import jobs as huhu_jobs
+from generations.vendors.huhu import sync as huhu_sync
 from generations.models import VendorReference
 from studio.models import Role
 from tests.factories import MembershipFactory

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from generations import runs
+from generations.engine import runs
 from generations.models import AccountState, TaskStatus, VendorAccount
 from tests.generations.vendors.test_huhu_support import (account, fake, generate_calls, huhu_account,  # noqa: F401
                                                          queued, run_until_settled, step, try_on_task)
@@ -50,7 +50,7 @@ def test_another_teams_program_fails_the_task_naming_it_and_leaves_the_account_a
 
 
 def test_a_403_stops_a_sync_with_the_resource_named_and_the_account_stays_active(fake, queued):
-    from generations import huhu_jobs
+    from generations.vendors.huhu import jobs as huhu_jobs
 
     other_program = fake.team(fake.add_team()).default_program
     account = huhu_account(fake, settings={"program_id": other_program})

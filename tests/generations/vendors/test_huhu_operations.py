@@ -6,7 +6,7 @@ import pytest
 
 from generations.models import TaskStatus
 from generations.vendors.base import Unsupported, ValidationFailed
-from generations.vendors.huhu import HuhuAdapter
+from generations.vendors.huhu.adapter import HuhuAdapter
 from tests.factories import ModelImageFactory, PoseFactory
 from tests.fakes.base import count
 from tests.generations.vendors.test_huhu_support import (account, adapter, big_output, fake, huhu_task_ids,  # noqa

@@ -12,9 +12,10 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from generations import poll_timing, runs
+from generations.engine import poll_timing
+from generations.engine import runs
 from generations.models import Task, TaskStatus
-from generations.vendors import huhu_catalog
+from generations.vendors.huhu import catalog as huhu_catalog
 from tests.factories import SKUFactory
 from tests.generations.vendors.test_huhu_support import (huhu_account, other_task, queued, start_fake,  # noqa: F401
                                                          try_on_task)

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from generations.vendors import huhu_payloads as p
+from generations.vendors.huhu import payloads as p
 from generations.vendors.base import Unsupported, ValidationFailed
 from tests.generations.vendors.test_huhu_support import fixture
 

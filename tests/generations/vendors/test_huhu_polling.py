@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from generations.models import Task, TaskStatus
-from generations.vendors.huhu import HuhuAdapter
+from generations.vendors.huhu.adapter import HuhuAdapter
 from tests.factories import SKUFactory
 from tests.generations.vendors.test_huhu_support import (huhu_account, huhu_task_ids, list_calls, queued,  # noqa
                                                          start_fake, step, try_on_task)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from generations import huhu_sync
+from generations.vendors.huhu import sync as huhu_sync
 from generations.models import CreditEntry, CreditKind, TaskStatus, VendorReference
 from tests.factories import ProgramFactory, SKUFactory
 from tests.generations.vendors.test_huhu_support import (huhu_account, huhu_task_ids, other_task, queued,  # noqa

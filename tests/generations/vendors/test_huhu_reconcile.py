@@ -3,10 +3,10 @@ saving its id: the next run asks GET /task (the vendor's list) instead of paying
 (upscale, faces, model images, poses) are found in the credit history; videos in GET /video/requests."""
 import pytest
 
-from generations import runs
+from generations.engine import runs
 from generations.lifecycle import transition_task
 from generations.models import TaskStatus
-from generations.vendors.huhu import HuhuAdapter
+from generations.vendors.huhu.adapter import HuhuAdapter
 from tests.fakes.base import count
 from tests.generations.vendors.test_huhu_support import (account, fake, generate_calls, huhu_task_ids,  # noqa: F401
                                                          other_task, queued, run_until_settled, step, try_on_task)

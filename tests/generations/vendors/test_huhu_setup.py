@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from generations.models import VendorReference
-from generations.vendors import huhu
+from generations.vendors.huhu import adapter as huhu
 from generations.vendors.base import ConfigurationError, Unavailable
-from generations.vendors.huhu import HuhuAdapter
+from generations.vendors.huhu.adapter import HuhuAdapter
 from tests.factories import ProgramFactory, VendorAccountFactory
 from tests.fakes.base import count
 from tests.generations.vendors.test_huhu_support import (account, adapter, fake, huhu_account, queued,  # noqa
@@ -117,7 +117,7 @@ def test_a_sku_already_on_huhu_is_adopted_by_name_after_a_crash(fake, account, a
 @pytest.fixture
 def waits(fake, monkeypatch):
     """The adapter's waits, recorded and passed on the fake's clock (so its pace rule sees them)."""
-    from generations.vendors import huhu_catalog
+    from generations.vendors.huhu import catalog as huhu_catalog
 
     seen = []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from generations.models import Task, Vendor, VendorReference
-from generations.vendors.huhu import HuhuAdapter
+from generations.vendors.huhu.adapter import HuhuAdapter
 from tests.factories import (FashionModelFactory, GarmentImageFactory, ModelImageFactory, SKUFactory, TaskFactory,
                              TaskOutputFactory, VendorAccountFactory, image_file)
 from tests.fakes.base import count

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from catalog.models import FashionModel, ModelImage, Pose
-from generations import huhu_sync
+from generations.vendors.huhu import sync as huhu_sync
 from generations.models import CreditEntry, CreditKind, VendorReference
 from tests.factories import FashionModelFactory, ProgramFactory, image_bytes
 from generations.vendors.base import ValidationFailed

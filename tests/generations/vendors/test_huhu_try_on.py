@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from generations import runs
+from generations.engine import runs
 from generations.lifecycle import transition_task
 from generations.models import TaskStatus, VendorReference
 from tests.factories import SKUFactory

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from generations.vendors import uwear_catalog as catalog
+from generations.vendors.uwear import catalog
 from generations.vendors.base import Unsupported, ValidationFailed
-from generations.vendors.uwear import UwearAdapter
+from generations.vendors.uwear.adapter import UwearAdapter
 
 CAPS = UwearAdapter.capabilities
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from generations.vendors.base import ValidationFailed
-from generations.vendors.uwear import Page, parse_generation, payload_of, result_to_output, scrubbed
+from generations.vendors.uwear.adapter import Page, parse_generation, payload_of, result_to_output, scrubbed
 
 from .test_uwear_support import KEY, adapter, account, chain_task, fake, fixture, try_on_task  # noqa: F401
 

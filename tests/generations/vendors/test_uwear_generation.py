@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from generations.models import Task, TaskStatus
-from generations.uwear_sync import AVATAR, CLOTHING_ITEM
+from generations.vendors.uwear.sync import AVATAR, CLOTHING_ITEM
 from generations.vendors.base import (AuthError, InsufficientCredits, NotFound, Unsupported, ValidationFailed)
-from generations.vendors.uwear import parse_generation
+from generations.vendors.uwear.adapter import parse_generation
 from tests.factories import PoseFactory, TaskOutputFactory
 
 from .test_uwear_support import (KEY, OTHER_KEY, PUBLIC_URL, SECRET, adapter, account, chain_task, fake,  # noqa: F401
@@ -94,7 +94,7 @@ def test_each_submission_asks_for_the_request_level_webhook(adapter, account, fa
 
 def test_an_account_without_webhook_secret_asks_for_no_webhook(fake):
     account = uwear_account(fake, secret=None)
-    from generations.vendors.uwear import UwearAdapter
+    from generations.vendors.uwear.adapter import UwearAdapter
 
     adapter = UwearAdapter(account)
     body = submit(adapter, fake, try_on_task(account))
@@ -206,7 +206,7 @@ def test_a_422_from_uwear_fails_with_its_message(adapter, account, fake):
 
 
 def test_a_wrong_key_is_an_auth_error(fake):
-    from generations.vendors.uwear import UwearAdapter
+    from generations.vendors.uwear.adapter import UwearAdapter
 
     account = uwear_account(fake, key="not-a-key")
     with pytest.raises(AuthError):
@@ -222,7 +222,7 @@ def test_an_empty_balance_is_insufficient_credits(adapter, account, fake):
 def test_another_keys_generation_is_not_found(adapter, account, fake):
     task = try_on_task(account)
     submit(adapter, fake, task)
-    from generations.vendors.uwear import UwearAdapter
+    from generations.vendors.uwear.adapter import UwearAdapter
 
     stranger = UwearAdapter(uwear_account(fake, key=OTHER_KEY))
     with pytest.raises(NotFound):

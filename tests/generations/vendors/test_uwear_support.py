@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generations import runs
+from generations.engine import runs
 from generations.models import Task, Vendor
-from generations.vendors.uwear import UwearAdapter
+from generations.vendors.uwear.adapter import UwearAdapter
 from tests.factories import (FashionModelFactory, GarmentImageFactory, ModelImageFactory, SKUFactory, TaskFactory,
                              TaskOutputFactory, VendorAccountFactory)
 from tests.fakes.uwear import FakeUwear

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from generations import uwear_sync
+from generations.vendors.uwear import sync as uwear_sync
 from generations.models import VendorReference
 from generations.vendors.base import Unavailable, ValidationFailed
 from tests.factories import GarmentImageFactory, SKUFactory, TaskOutputFactory

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from generations.engine import queue
 from generations.models import Task, TaskStatus, Vendor, WebhookEvent
-from generations.vendors.uwear_webhook import UwearWebhookView, sign
+from generations.vendors.uwear.webhook import UwearWebhookView, sign
 from tests.factories import TaskFactory, VendorAccountFactory
 from tests.generations.test_webhook_base import WebhookSecurityCases, published  # noqa: F401
 
@@ -155,12 +156,11 @@ def test_a_signature_with_or_without_a_scheme_prefix_is_accepted(client, prefix)
 
 @pytest.mark.django_db(transaction=True)
 def test_the_fake_posts_its_signed_webhook_over_http_to_the_studio(live_server, settings, fake, monkeypatch):
-    from generations import jobs
 
     from .test_uwear_support import uwear_account
 
     queued = []
-    monkeypatch.setattr(jobs, "queue_advance", lambda task_id, countdown=0: queued.append(task_id) or True)
+    monkeypatch.setattr(queue, "queue_advance", lambda task_id, countdown=0: queued.append(task_id) or True)
     settings.STUDIO_PUBLIC_URL = live_server.url
     fake.webhooks = "http"
     task = try_on_task(uwear_account(fake))

@@ -5,7 +5,7 @@ gone is held for a person — never paid for again."""
 import pytest
 
 from generations.models import Task, TaskStatus
-from generations.vendors.uwear import UwearAdapter
+from generations.vendors.uwear.adapter import UwearAdapter
 
 from .test_uwear_support import account, fake, step, try_on_task  # noqa: F401
 
