@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install run test check-deploy bench bench-orchestration bench-ingest clean
+.PHONY: install run test lint-imports check-deploy bench bench-orchestration bench-ingest clean
 
 install: $(STAMP)
 
@@ -22,8 +22,14 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runstudio --port $(PORT)
 
+# The import contracts first (pyproject.toml [tool.importlinter]: layers, independent vendor packages, no core
+# module importing a vendor): seconds, and a broken contract fails the run before the suite starts.
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
 
 # Production-like settings (placeholder secrets generated on the fly, never stored): must be warning-free.
 check-deploy: install

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from studio.models import Team
-from studio.tenancy import TeamScopedQuerySet, visible_program_ids
+from studio.tenancy import TeamScopedQuerySet
 
 
 def _media_name(prefix: str, filename: str) -> str:
@@ -31,6 +31,11 @@ def pose_upload_to(instance, filename):
 
 def thumbnail_upload_to(instance, filename):
     return _media_name("thumbs", filename)
+
+
+def visible_program_ids(team):
+    """Programs a team owns or that were shared with it (Huhu: "Programs can be shared across teams")."""
+    return Program.objects.for_team(team).values("pk")
 
 
 class ProgramQuerySet(TeamScopedQuerySet):

@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import images
+from . import images, signals
 from .models import SKU, GarmentImage, GarmentType, ImportStatus, Project, ZipImport
 from .naming import SKU_CODE_RE, SKU_CODE_RULE, guess_garment
 from .uploads import display_name
@@ -346,9 +346,7 @@ def run_import(import_id: int) -> ZipImport | None:
         status=ImportStatus.DONE, report=[o.as_row() for o in result.outcomes], message="\n".join(result.warnings),
         skus_created=F("skus_created") + result.skus_created,
         images_created=F("images_created") + result.images_created, finished_at=timezone.now())
-    from generations.lifecycle import finish_project_import
-
-    finish_project_import(job.project)
+    signals.project_import_finished.send(sender=ZipImport, project=job.project)
     return ZipImport.objects.get(pk=import_id)
 
 

@@ -6,7 +6,18 @@ class GenerationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Vision hooks (generations/vision.py): hold new outputs for the NSFW gate, caption new garment images.
-        from generations.vendors.artemotion import vision
+        # Each vendor package connects its own signal handlers (ArtEmotion's Vision: hold new outputs for the NSFW
+        # gate, caption new garment images), through the registry: the core names no vendor.
+        from catalog import signals as catalog_signals
 
-        vision.connect()
+        from .vendors import registry
+
+        registry.connect_all()
+        # A finished zip import moves its project Creating → Created (the catalog only announces it).
+        catalog_signals.project_import_finished.connect(_import_finished, dispatch_uid="generations.import_finished")
+
+
+def _import_finished(sender, project, **kwargs):
+    from . import lifecycle
+
+    lifecycle.finish_project_import(project)

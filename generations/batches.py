@@ -3,7 +3,7 @@
 Uwear's collection guide (002, "Generate a Whole Collection in Bulk") is the brief: one job per garment with a
 shared configuration, a small pilot reviewed before the rest, and reruns that retry only failed rows. A batch's
 state is a compare-and-set column; the engine reads it in the same UPDATE that records a task's attempt key, so a
-cancelled task can never be submitted (generations/runs.py), while work already at a vendor always finishes.
+cancelled task can never be submitted (generations/engine/runs.py), while work already at a vendor always finishes.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from catalog.models import SKU, Project
 
 from generations import lifecycle
-from generations.engine import limits
+from generations import engine
 from .budget import ZERO, check_budget, committed_credits, spend_by_vendor  # noqa: F401 (the budget API)
 from .launch import LaunchError, launch_generation
 from .models import Batch, BatchState, Comparison, Task, TaskStatus
@@ -104,7 +104,7 @@ def resume(batch: Batch) -> bool:
         return False
     waiting = list(unsubmitted(batch).order_by("created_at", "pk").values_list("account_id", "pk"))
     for account_id in {account for account, _ in waiting}:
-        limits.admit(account_id, [pk for account, pk in waiting if account == account_id])
+        engine.start(account_id, [pk for account, pk in waiting if account == account_id])
     return True
 
 
@@ -124,11 +124,10 @@ def cancel(batch: Batch) -> int:
 
 def retry_failed(batch: Batch, user) -> int:
     """Run again only the tasks that failed (not the cancelled ones), as new rounds of the same tasks."""
-    from generations.engine.runs import regenerate
 
     retried = 0
     for task in batch.tasks.filter(status=S.GENERATION_FAILED).exclude(step=CANCELLED_STEP):
-        regenerate(task, user, task.prompt)
+        engine.regenerate(task, user, task.prompt)
         retried += 1
     return retried
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from catalog.models import SKU
 
-from generations.engine import limits
+from generations import engine
 from .budget import OverBudget, check_budget
 from .lifecycle import rollup_sku
 from .models import AccountState, Batch, CreditEntry, CreditKind, Operation, Task
@@ -146,7 +146,7 @@ def launch_generation(*, user, team, skus, account, operation, model_image=None,
                                        credits=estimate, operation=operation, note=f"batch {batch.pk}")
             rollup_sku(sku.pk)
             created.append(task.pk)
-        limits.admit(account.pk, created)  # queued for the free slots, parked for the rest
+        engine.start(account.pk, created)  # queued for the free slots, parked for the rest
     return batch
 
 

@@ -9,9 +9,10 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from catalog.models import SKU, FashionModel, GarmentImage, ModelImage, Pose, Project, Style, thumbnail_upload_to
+from catalog.models import (SKU, FashionModel, GarmentImage, ModelImage, Pose, Project, Style, thumbnail_upload_to,
+                            visible_program_ids)
 from studio.models import Team
-from studio.tenancy import TeamScopedQuerySet, visible_program_ids
+from studio.tenancy import TeamScopedQuerySet
 
 from . import secrets
 
@@ -226,7 +227,7 @@ class Task(models.Model):
     num_outputs = models.PositiveSmallIntegerField(default=1)
     options = models.JSONField(default=dict, blank=True, help_text="Vendor options checked by the capability table")
 
-    # Engine bookkeeping (generations/runs.py). `step` is what the engine does next; `round` counts generation
+    # Engine bookkeeping (generations/engine/runs.py). `step` is what the engine does next; `round` counts generation
     # rounds (a regenerate starts a new round with a new attempt key).
     step = models.CharField(max_length=20, default="submit", db_index=True)
     round = models.PositiveSmallIntegerField(default=1)

@@ -177,3 +177,10 @@ def _check_task_stage(task: Task, stage: str) -> None:
         if stage == ReviewStage.CLIENT:
             raise ReviewError("The studio is still reviewing this task; it will be ready for you shortly.")
         raise ReviewError(f"This task is “{task.status}”, so its outputs cannot be reviewed now.")
+
+
+def held_outputs(team):
+    """The moderation lane (ArtEmotion Vision's NSFW gate holds them): outputs of the team's programs held by the gate, most suspicious first."""
+    return (TaskOutput.objects.for_team(team).filter(flagged=True)
+            .exclude(review_events__stage=ReviewStage.MODERATION, review_events__decision=Decision.DISCARDED)
+            .select_related("task", "task__sku").order_by("-nsfw_probability", "pk"))

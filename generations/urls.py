@@ -1,11 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
-from generations.views import accounts, client, export, generate, outputs, progress, review
-from generations.vendors.huhu import views as huhu
-from .views import bulk, comparisons
-from generations.vendors.uwear import views as vendor_panels
-from generations.vendors.artemotion import moderation_views as moderation
-from generations.vendors.huhu import model_views as huhu_models
+from .vendors import registry
+from .views import accounts, bulk, client, comparisons, export, generate, outputs, progress, review
 
 urlpatterns = [
     # Generate (roles.GENERATE)
@@ -53,34 +49,9 @@ urlpatterns = [
     path("projects/<int:pk>/comparisons/", comparisons.project_comparisons, name="project_comparisons"),
     path("comparisons/<int:pk>/", comparisons.comparison_detail, name="comparison_detail"),
     path("comparisons/<int:pk>/winner/", comparisons.comparison_winner, name="comparison_winner"),
-    # Vendor-specific objects: Uwear clothing items (SKU page) and avatars (model page) (roles.EDIT); the generate
-    # form's prompt helpers (roles.GENERATE). generations/views/vendor_panels.py
-    path("skus/<int:pk>/uwear/", vendor_panels.sku_uwear, name="sku_uwear"),
-    path("skus/<int:pk>/uwear/create/", vendor_panels.sku_uwear_create, name="sku_uwear_create"),
-    path("skus/<int:pk>/uwear/update/", vendor_panels.sku_uwear_update, name="sku_uwear_update"),
-    path("skus/<int:pk>/uwear/delete/", vendor_panels.sku_uwear_delete, name="sku_uwear_delete"),
-    path("models/<int:pk>/uwear/", vendor_panels.model_uwear, name="model_uwear"),
-    path("models/<int:pk>/uwear/save/", vendor_panels.model_uwear_save, name="model_uwear_save"),
-    path("models/<int:pk>/uwear/update/", vendor_panels.model_uwear_update, name="model_uwear_update"),
-    path("models/<int:pk>/uwear/delete/", vendor_panels.model_uwear_delete, name="model_uwear_delete"),
+    # The generate form's prompt helpers (roles.GENERATE): a vendor's suggested prompt, the garment description
     path("projects/<int:pk>/generate/prompt-help/", generate.generate_prompt_help, name="generate_prompt_help"),
-    # Moderation lane: outputs held by the NSFW gate (roles.REVIEW)
-    path("projects/<int:pk>/moderation/", moderation.moderation_lane, name="moderation_lane"),
-    path("outputs/<int:pk>/moderation/release/", moderation.moderation_release, name="moderation_release"),
-    path("outputs/<int:pk>/moderation/discard/", moderation.moderation_discard, name="moderation_discard"),
-    # Huhu catalog syncs (worker jobs)
-    path("programs/<int:pk>/huhu/import-models/", huhu.huhu_import_models, name="huhu_import_models"),
-    path("programs/<int:pk>/huhu/sync-poses/", huhu.huhu_sync_poses, name="huhu_sync_poses"),
-    path("accounts/<int:pk>/sync-credits/", huhu.account_sync_credits, name="account_sync_credits"),
-    path("skus/<int:pk>/huhu/", huhu.sku_huhu, name="sku_huhu"),
-    path("skus/<int:pk>/huhu/read/", huhu.sku_huhu_read, name="sku_huhu_read"),
-    path("skus/<int:pk>/huhu/choose/", huhu.sku_huhu_choose, name="sku_huhu_choose"),
-    # Huhu faces / model images / poses for the model gallery (create and save: roles.EDIT; the request page polls)
-    path("programs/<int:pk>/huhu/generate-models/", huhu_models.huhu_model_generate, name="huhu_model_generate"),
-    path("huhu/model-requests/<int:pk>/", huhu_models.huhu_model_request, name="huhu_model_request"),
-    path("huhu/model-requests/<int:pk>/save/", huhu_models.huhu_model_request_save, name="huhu_model_request_save"),
-    path("huhu/model-requests/<int:pk>/check/", huhu_models.huhu_model_request_resume,
-         name="huhu_model_request_resume"),
-    path("huhu/model-requests/<int:pk>/candidates/<int:index>/", huhu_models.huhu_model_candidate,
-         name="huhu_model_candidate"),
 ]
+
+# What the vendor packages serve (their panels, syncs, lanes), read from the registry: this module imports none.
+urlpatterns += [path("", include(module)) for module in registry.url_modules()]

@@ -272,7 +272,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
-# --- Vendor engine (generations/runs.py, vendors/http.py, vendors/sandbox.py) ------------------------------------
+# --- Vendor engine (generations/engine/runs.py, vendors/http.py, vendors/sandbox/adapter.py) ------------------------------------
 # A claimed task's lease: longer than any one step (HTTP read timeout 30 s, downloads), shorter than the wait we
 # accept before the sweeper re-queues work whose worker died.
 STUDIO_LEASE_SECONDS = env.float("STUDIO_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)

@@ -27,13 +27,6 @@ class TeamScopedQuerySet(models.QuerySet):
         return self.filter(**{self.team_path: team})
 
 
-def visible_program_ids(team):
-    """Programs a team owns or that were shared with it (Huhu: "Programs can be shared across teams")."""
-    from catalog.models import Program
-
-    return Program.objects.for_team(team).values("pk")
-
-
 def _current_membership(request):
     user = request.user
     if not user.is_authenticated:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from generations.vendors.artemotion import vision
+from generations.vendors import registry
 
 from . import audit, invitations, roles
 from .forms import InviteForm, MembershipError, RoleForm, TeamSettingsForm, change_role, remove_member
@@ -42,7 +42,7 @@ def _members_context(request, add_form=None) -> dict:
 def _settings_context(request, form=None) -> dict:
     team = request.team
     return {"team": team, "form": form or TeamSettingsForm(instance=team),
-            "has_vision_account": vision.vision_account(team) is not None}
+            "has_vision_account": registry.account_offering(team, "vision") is not None}
 
 
 @require_GET

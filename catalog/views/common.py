@@ -22,13 +22,6 @@ def render_page(request, template: str, context: dict, partial: str):
     return response
 
 
-def huhu_account(request):
-    """The team's first active Huhu account, for the "Import models" / "Sync pose library" buttons (or None)."""
-    from generations.vendors.huhu.views import huhu_accounts
-
-    return huhu_accounts(request.team).only("pk", "name").first()
-
-
 def permissions(request) -> dict[str, bool]:
     membership = request.membership
     return {

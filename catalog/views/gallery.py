@@ -17,7 +17,6 @@ from .common import (
     annotate_cover,
     attach_covers,
     count_of,
-    huhu_account,
     parse_upload_body,
     permissions,
     render_page,
@@ -46,7 +45,7 @@ def model_gallery(request: HttpRequest, pk: int):
     page = paginate(request, models)
     attach_covers(page, ModelImage._meta.get_field("image"))
     context = {"program": program, "form": form, "page": page, "models": page.object_list,
-               "filtered": bool(form.filters()), "huhu_account": huhu_account(request), **permissions(request)}
+               "filtered": bool(form.filters()), **permissions(request)}
     return render_page(request, TEMPLATE, context, "model_grid")
 
 
@@ -73,7 +72,7 @@ def _detail_context(request, fashion_model, form=None) -> dict:
     return {"fashion_model": fashion_model, "program": fashion_model.program,
             "images": fashion_model.images.select_related("style"),
             "form": form or ModelImageForm(program=fashion_model.program),
-            "max_bytes": settings.STUDIO_MAX_IMAGE_BYTES, "huhu_account": huhu_account(request),
+            "max_bytes": settings.STUDIO_MAX_IMAGE_BYTES,
             **permissions(request)}
 
 

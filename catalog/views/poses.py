@@ -14,7 +14,7 @@ from .. import uploads
 from ..forms import PoseFilterForm, PoseForm
 from ..models import Pose
 from ..pagination import paginate
-from .common import huhu_account, parse_upload_body, permissions, render_page, require
+from .common import parse_upload_body, permissions, render_page, require
 from .programs import visible_program
 
 TEMPLATE = "catalog/pose_library.html"
@@ -36,7 +36,7 @@ def _context(request, program, form=None):
     page = paginate(request, library(program, filter_form.filters()))
     return {"program": program, "filter_form": filter_form, "page": page, "poses": page.object_list,
             "filtered": bool(filter_form.filters()), "form": form or PoseForm(),
-            "max_bytes": settings.STUDIO_MAX_IMAGE_BYTES, "huhu_account": huhu_account(request), **permissions(request)}
+            "max_bytes": settings.STUDIO_MAX_IMAGE_BYTES, **permissions(request)}
 
 
 @require_GET

@@ -6,10 +6,9 @@ signature over the raw body (constant-time compare, timestamp within 5 minutes) 
 for each: persist WebhookEvent get-or-create on (account, event_id) inside a transaction, so a repeat — also a
 concurrent one — is applied once → apply (statuses only move forward, via lifecycle.advance_task) → queue the
 engine, which collects the outputs. A vendor view overrides only `parse` (and `verify`/`sign` when its scheme
-differs). Declaring `class XWebhookView(WebhookView): vendor = "x"` in the vendor's adapter module (or in
-generations/vendors/<vendor>_webhooks.py) is all the routing needed: webhook_urls.py dispatches
-webhooks/<vendor>/<token>/ to the subclass registered for that vendor (the module must be imported by the
-adapter module, or be named <vendor>_webhooks). Rejections never log the body; an event for an unknown or finished
+differs). Declaring `class XWebhookView(WebhookView): vendor = "x"` in the vendor package's webhook module, and
+naming that module in the adapter's `webhooks`, is all the routing needed: webhook_urls.py dispatches
+webhooks/<vendor>/<token>/ to the subclass registered for that vendor. Rejections never log the body; an event for an unknown or finished
 task answers 200 so the vendor stops retrying, and polling still finishes every job whose webhook never arrives.
 """
 from __future__ import annotations
@@ -199,7 +198,8 @@ def apply_pending(task: Task) -> bool:
 
 
 def view_for(vendor: str) -> type[WebhookView] | None:
-    """The webhook view registered for a vendor, importing its adapter module (and <vendor>_webhooks) on demand."""
+    """The webhook view registered for a vendor: its adapter class names the module that declares it (`webhooks`),
+    imported here on first use."""
     if vendor not in _VIEWS:
         from importlib import import_module
 
@@ -207,15 +207,11 @@ def view_for(vendor: str) -> type[WebhookView] | None:
         from generations.vendors.base import ConfigurationError
 
         try:
-            registry.adapter_class(vendor)
+            adapter = registry.adapter_class(vendor)
         except ConfigurationError:
             return None
-        name = f"generations.vendors.{vendor}_webhooks"
-        try:
-            import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        if adapter.webhooks:
+            import_module(adapter.webhooks)
     return _VIEWS.get(vendor)
 
 

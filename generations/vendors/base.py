@@ -1,6 +1,6 @@
 """The adapter contract every vendor module implements, the capability table, and the one error tree.
 
-Shape (after django-anymail's backends): the engine (generations/runs.py) owns the order of the durable steps —
+Shape (after django-anymail's backends): the engine (generations/engine/runs.py) owns the order of the durable steps —
 prepare → submit (the one paid call) → poll → collect outputs — and calls the small hooks below. A vendor module
 overrides only what differs: payloads, endpoints, response parsing, status mapping. Anything a vendor cannot
 express raises `Unsupported` instead of being silently dropped.
@@ -20,6 +20,33 @@ from .errors import (  # noqa: F401
     ConfigurationError, VendorError, AuthError, Forbidden, InsufficientCredits, ValidationFailed, NotFound,
     Unsupported, RateLimited, Unavailable, OutcomeUnknown, GenerationFailed, FetchRefused, OutputExpired,
 )
+
+
+# --- What a vendor package shows on the core pages ----------------------------------------------------------------
+ContributionPage = Literal["sku", "model", "model_gallery", "pose_library", "account"]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One piece a vendor package adds to a core page (after Wagtail's hooks and allauth's provider registry): the
+    core template asks the registry what the team's accounts contribute to it and renders that, so no core module
+    imports a vendor package (DESIGN.md §1). Declared on the adapter class, in `contributions`.
+
+    page: sku (the SKU page), model (a fashion model's page), model_gallery and pose_library (a program's pages),
+    account (one vendor account's page). kind: "panel" (a block loaded by htmx from `url_name`), "action" (a POST
+    button to `url_name`, carrying the account, and with carry_filters the page's filters too) or "link" (a button
+    to `url_name` + `query`). The url is reversed with the page object's `url_arg` (a dotted attribute path), and
+    `query` is formatted with the page object as `obj`."""
+
+    page: ContributionPage
+    kind: Literal["panel", "action", "link"]
+    url_name: str
+    label: str
+    url_arg: str = "pk"
+    query: str = ""
+    title: str = ""
+    carry_filters: bool = False
+    role: str = "edit"  # studio.roles: who sees it (panels and actions change things at the vendor)
 
 
 # --- Capabilities -----------------------------------------------------------------------------------------------
@@ -183,6 +210,15 @@ class VendorAdapter:
     dashboard_url: ClassVar[str] = ""
     # Vendor-specific settings offered as fields on the account page (generations/accounts.py).
     account_settings: ClassVar[tuple[AccountSetting, ...]] = ()
+    # What this vendor adds to the core pages (Contribution above), the dotted path of its url patterns (mounted at
+    # the site root by generations/urls.py through the registry), and whether it suggests a prompt for a SKU.
+    contributions: ClassVar[tuple[Contribution, ...]] = ()
+    urls: ClassVar[str] = ""
+    webhooks: ClassVar[str] = ""  # the module declaring its WebhookView (engine/webhooks.py), imported on first use
+    suggests_prompts: ClassVar[bool] = False
+    # Team-wide features this vendor provides beyond generation ("vision": ArtEmotion's captions and NSFW gate,
+    # switched on in the team settings).
+    team_features: ClassVar[frozenset[str]] = frozenset()
     # Whether one call can report on many jobs (Huhu's GET /task lists every task): then poll_many is cheaper.
     batch_polling: ClassVar[bool] = False
     # Documented submission rate per key, if any (ArtEmotion: 10 try-on per minute).
@@ -196,7 +232,7 @@ class VendorAdapter:
     # do for the polling task, which was expected to finish by then. None: any recent shared answer will do.
     poll_fresh_after: float | None = None
 
-    # Engine conventions the hooks can rely on (generations/runs.py):
+    # Engine conventions the hooks can rely on (generations/engine/runs.py):
     # - task.attempt_key is set (a uuid hex) before submit(); send it as the vendor's idempotency key where one
     #   exists, and keep it findable for find_submission (a tag, a name, a client reference).
     # - task.vendor_state["submission"] holds Submission.raw after submit; task.vendor_state["poll"] the last
@@ -248,6 +284,18 @@ class VendorAdapter:
     def close(self) -> None:
         if self._client is not None and hasattr(self._client, "close"):
             self._client.close()
+
+    # Class-level hooks a vendor package may define ------------------------------------------------------------------
+    @classmethod
+    def connect(cls) -> None:
+        """Called once when the studio starts (generations.apps, through the registry): connect the package's signal
+        handlers (ArtEmotion's Vision holds new outputs for the NSFW gate and captions new garment images)."""
+
+    @classmethod
+    def suggested_prompt(cls, sku, *, pose=None, style=None, model_image=None) -> str:
+        """A prompt this vendor suggests for one SKU on the generate form ("" for none; `suggests_prompts` says
+        whether a vendor ever does). Hautech writes its prompts from the SKU (seed 003, "Prompt examples")."""
+        return ""
 
     # Hooks every vendor implements ------------------------------------------------------------------------------
     def estimate(self, operation: str, options: dict, num_outputs: int) -> Decimal:

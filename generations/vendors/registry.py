@@ -2,21 +2,24 @@
 
 Lazy so that importing the engine never imports every vendor module, and so that a vendor module that is missing
 or broken fails only the accounts that use it, with a ConfigurationError that says what is wrong.
+
+The registry is the one door between the core and the vendor packages (DESIGN.md §1): the vendors come from
+settings.STUDIO_VENDORS, and what a package adds to the core pages — url patterns, panels, actions, signal
+handlers — is read from its adapter class here (`url_modules`, `contributions`, `connect_all`), never imported by
+core code.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from importlib import import_module
 
-from .base import Capabilities, ConfigurationError, VendorAdapter
+from django.conf import settings
 
-ADAPTERS: dict[str, str] = {
-    "sandbox": "generations.vendors.sandbox.adapter.SandboxAdapter",
-    "huhu": "generations.vendors.huhu.adapter.HuhuAdapter",
-    "uwear": "generations.vendors.uwear.adapter.UwearAdapter",
-    "hautech": "generations.vendors.hautech.adapter.HautechAdapter",
-    "artemotion": "generations.vendors.artemotion.adapter.ArtEmotionAdapter",
-}
+from generations.models import AccountState, VendorAccount
+
+from .base import Capabilities, ConfigurationError, Contribution, VendorAdapter
+
+ADAPTERS: dict[str, str] = dict(settings.STUDIO_VENDORS)
 
 _loaded: dict[str, type[VendorAdapter]] = {}
 
@@ -79,3 +82,58 @@ def registered(vendor: str, cls: type[VendorAdapter]):
             ADAPTERS[vendor] = previous_path
         if previous_cls is not None:
             _loaded[vendor] = previous_cls
+
+
+# --- What the vendor packages add to the core ------------------------------------------------------------------
+def _loadable() -> list[type[VendorAdapter]]:
+    return [adapter_class(vendor) for vendor in available_vendors()]
+
+
+def url_modules() -> list[str]:
+    """The dotted paths of the vendor packages' url patterns (generations/urls.py mounts them)."""
+    return [cls.urls for cls in _loadable() if cls.urls]
+
+
+def connect_all() -> None:
+    """Let every vendor package connect its signal handlers (called once, from generations.apps.ready)."""
+    for cls in _loadable():
+        cls.connect()
+
+
+def suggests_prompts(vendor: str) -> bool:
+    try:
+        return adapter_class(vendor).suggests_prompts
+    except ConfigurationError:
+        return False
+
+
+def contributions(page: str, accounts) -> list[tuple[Contribution, object]]:
+    """What the given vendor accounts (a team's, or one account on its own page) add to `page`, in vendor order:
+    (contribution, account) pairs. A panel shows for any account of its vendor (it explains a disabled one); an
+    action or a link needs an active account, the first by name, which it acts through."""
+    by_vendor: dict[str, list] = {}
+    for account in sorted(accounts, key=lambda a: (a.name, a.pk)):
+        by_vendor.setdefault(account.vendor, []).append(account)
+    found = []
+    for vendor in ADAPTERS:
+        if vendor not in by_vendor:
+            continue
+        try:
+            cls = adapter_class(vendor)
+        except ConfigurationError:
+            continue
+        active = [a for a in by_vendor[vendor] if a.state == AccountState.ACTIVE]
+        for piece in cls.contributions:
+            if piece.page != page:
+                continue
+            account = by_vendor[vendor][0] if piece.kind == "panel" else (active[0] if active else None)
+            if account is not None:
+                found.append((piece, account))
+    return found
+
+
+def account_offering(team, feature: str):
+    """The team's first active account (with a key) whose vendor provides a team feature (`team_features`), or None."""
+    vendors = [vendor for vendor in available_vendors() if feature in adapter_class(vendor).team_features]
+    return (VendorAccount.objects.filter(team=team, vendor__in=vendors, state=AccountState.ACTIVE)
+            .exclude(api_key_encrypted="").order_by("pk").first())

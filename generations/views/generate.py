@@ -15,6 +15,7 @@ from studio.roles import GENERATE
 from studio.tenancy import member_required
 
 from .. import launch, review
+from ..prompt_help import prompt_help_context
 from ..forms import GenerateForm, ModelImageFilter, PoseFilter
 from ..models import AccountState, VendorAccount
 from ..vendors.base import VendorError
@@ -170,10 +171,8 @@ def generate_poses(request: HttpRequest, pk: int):
 @require_GET
 @member_required(GENERATE)
 def generate_prompt_help(request: HttpRequest, pk: int):
-    """The prompt's helpers for the inputs as they are now (views/vendor_panels.prompt_help_context): Hautech's
-    suggested prompt, swapped into an empty prompt out of band, and the SKU's garment description to add."""
-    from generations.vendors.uwear.views import prompt_help_context
-
+    """The prompt's helpers for the inputs as they are now (prompt_help.prompt_help_context): a vendor's suggested
+    prompt (Hautech's), swapped into an empty prompt out of band, and the SKU's garment description to add."""
     project = team_project(request, pk)
     form = _form(request, project, request.GET)
     return render(request, f"{TEMPLATE}#prompt_help", {"project": project, "form": form,

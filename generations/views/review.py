@@ -15,8 +15,7 @@ from studio.roles import GENERATE, REVIEW
 from studio.tenancy import member_required
 
 from generations import review
-from generations.engine import runs
-from generations.vendors.artemotion import vision
+from generations import engine
 from ..lifecycle import IllegalTransition, LostRace
 from ..models import Decision, ReviewStage, TaskOutput
 from .common import paginate, team_project
@@ -35,7 +34,7 @@ def _board(request: HttpRequest, project, selected_pk=None, status=200):
         "project": project, "page": page, "outputs": outputs, "selected": selected,
         "next_pk": _neighbour(outputs, selected, +1), "history": _history(request, selected),
         # Called by the template only where the page head renders (one COUNT), never for the board fragment.
-        "held_count": lambda: vision.held_outputs(request.team).filter(task__sku__project=project).count(),
+        "held_count": lambda: review.held_outputs(request.team).filter(task__sku__project=project).count(),
         # Called only where the page head renders: paid calls whose outcome a person must settle.
         "unknown_outcomes": lambda: held_tasks(request, sku__project=project),
     }
@@ -112,7 +111,7 @@ def task_regenerate(request: HttpRequest, pk: int):
     task = get_object_or_404(card_tasks(request), pk=pk)
     prompt = request.POST.get("prompt", task.prompt).strip()
     try:
-        runs.regenerate(task, request.user, prompt)
+        engine.regenerate(task, request.user, prompt)
     except (ValueError, IllegalTransition, LostRace):
         messages.error(request, f"This task is “{task.status}”: only a failed or rejected task can be regenerated.")
     except (VendorError, ConfigurationError) as exc:
@@ -140,8 +139,8 @@ def task_settle(request: HttpRequest, pk: int):
                                 f"dashboard shows no job for this request (submitting again may charge again).")
     else:
         try:
-            runs.resolve_unknown(task, request.user, decision)
-        except runs.NotHeld as exc:
+            engine.resolve_held(task, request.user, decision)
+        except engine.NotHeld as exc:
             messages.error(request, str(exc))
         else:
             record_audit(request, task, decision)

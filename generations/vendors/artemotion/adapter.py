@@ -207,7 +207,7 @@ def translate(exc: VendorError) -> VendorError:
 def take_slot(account_id: int, bucket: str, per_minute: int) -> float:
     """Record one call in `bucket` if fewer than `per_minute` happened in the last 60 s; returns 0.0 when granted,
     else the seconds until a slot frees. The account row lock serialises every worker (SQLite: the IMMEDIATE
-    transaction does), so the limit holds across processes, like generations/limits.py."""
+    transaction does), so the limit holds across processes, like generations/engine/limits.py."""
     from generations.models import VendorAccount
 
     with transaction.atomic():
@@ -302,6 +302,16 @@ def webhook_fields(account, task=None) -> dict:
 # --- The adapter ------------------------------------------------------------------------------------------------
 class ArtEmotionAdapter(VendorAdapter):
     vendor = "artemotion"
+    team_features = frozenset({"vision"})
+    urls = "generations.vendors.artemotion.urls"
+    webhooks = "generations.vendors.artemotion.webhook"  # the moderation lane of ArtEmotion Vision's NSFW gate
+
+    @classmethod
+    def connect(cls) -> None:
+        """Vision (vision.py): hold new outputs for the NSFW gate, caption new garment images."""
+        from generations.vendors.artemotion import vision
+
+        vision.connect()
     label = "ArtEmotion"
     default_base_url = DEFAULT_BASE_URL
     submissions_per_minute = SUBMISSIONS_PER_MINUTE
@@ -467,5 +477,3 @@ def sync_models(account) -> dict[str, Decimal]:
                                        models_synced_at=timezone.now().isoformat())
     return catalog
 
-
-from generations.vendors.artemotion import webhook as artemotion_webhook  # noqa: E402,F401  registers ArtEmotionWebhookView for webhooks/artemotion/…

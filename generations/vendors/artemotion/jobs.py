@@ -1,4 +1,4 @@
-"""Media-queue jobs for the vision features (generations/vision.py). Thin: a primary key in, a service call, and
+"""Media-queue jobs for the vision features (generations/vendors/artemotion/vision.py). Thin: a primary key in, a service call, and
 a countdown re-queue while ArtEmotion is still working — never a sleep in the worker. Attempts are bounded so a
 job that never finishes (or a vendor that keeps failing) stops; a held output then simply stays held."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The moderation lane of a project (roles.REVIEW): outputs the NSFW gate holds (generations/vision.py), most
+"""The moderation lane of a project (roles.REVIEW): outputs the NSFW gate holds (generations/vendors/artemotion/vision.py), most
 suspicious first, each released to the review board or discarded by a manager.
 
 Decisions are htmx POSTs that answer the updated lane; without htmx they redirect back to the lane.

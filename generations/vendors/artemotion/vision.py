@@ -9,7 +9,7 @@ API with the team's own ArtEmotion account (generations/vendors/artemotion_visio
   board, until a manager releases or discards them (ReviewEvent stage "moderation"). If the check cannot run
   (no ArtEmotion account, the vendor refuses the image) the output stays held: the gate fails closed.
 
-Work happens in the media worker (generations/vision_jobs.py): submit once (a VendorReference row keeps the job so a
+Work happens in the media worker (generations/vendors/artemotion/jobs.py): submit once (a VendorReference row keeps the job so a
 redelivered job polls instead of paying again), then poll with a countdown, never a sleep.
 """
 from __future__ import annotations
@@ -25,8 +25,10 @@ from django.db.models.signals import post_save, pre_save
 from catalog.models import SKU, GarmentImage
 
 from generations import lifecycle
-from generations.models import (AccountState, Decision, ReviewEvent, ReviewStage, Task, TaskOutput, TaskStatus, Vendor,
+from generations.models import (Decision, ReviewEvent, ReviewStage, Task, TaskOutput, TaskStatus,
                      VendorAccount, VendorReference)
+from generations.review import held_outputs  # noqa: F401 (the lane's query lives with review; used by the lane)
+from generations.vendors import registry
 from generations.vendors.base import RateLimited, VendorError
 
 logger = logging.getLogger(__name__)
@@ -89,8 +91,7 @@ def connect() -> None:
 
 # --- Shared: which account pays, one job per object ---------------------------------------------------------------
 def vision_account(team) -> VendorAccount | None:
-    return (VendorAccount.objects.filter(team=team, vendor=Vendor.ARTEMOTION, state=AccountState.ACTIVE)
-            .exclude(api_key_encrypted="").order_by("pk").first())
+    return registry.account_offering(team, "vision")
 
 
 def _read(field) -> bytes:
@@ -231,13 +232,6 @@ def _sync_task(task_id: int) -> None:
 
 
 # --- Moderation decisions (a manager's) ---------------------------------------------------------------------------
-def held_outputs(team):
-    """The moderation lane: outputs of the team's programs held by the gate, most suspicious first."""
-    return (TaskOutput.objects.for_team(team).filter(flagged=True)
-            .exclude(review_events__stage=ReviewStage.MODERATION, review_events__decision=Decision.DISCARDED)
-            .select_related("task", "task__sku").order_by("-nsfw_probability", "pk"))
-
-
 def release(output: TaskOutput, membership, comment: str = "") -> TaskOutput:
     """The manager looked and it is fine: the output joins the review board."""
     return _moderate(output, membership, Decision.RELEASED, comment)

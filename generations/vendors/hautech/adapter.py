@@ -111,6 +111,13 @@ OPTIONS = (
 
 class HautechAdapter(VendorAdapter):
     vendor = "hautech"
+    suggests_prompts = True  # Hautech writes its prompt from the SKU (seed 003, "Prompt examples"; prompts.py)
+
+    @classmethod
+    def suggested_prompt(cls, sku, *, pose=None, style=None, model_image=None) -> str:
+        from generations.vendors.hautech.prompts import default_prompt_for_sku
+
+        return default_prompt_for_sku(sku, pose=pose, style=style, model_image=model_image)
     label = "Hautech"
     default_base_url = "https://api.hautech.ai"
     poll_interval = 5.0

@@ -27,7 +27,7 @@ from PIL import Image
 
 from generations.vendors.huhu import catalog as huhu_catalog
 from generations.vendors.huhu import payloads as p
-from generations.vendors.base import (Balance, Capabilities, ConfigurationError, Forbidden, NotFound, OperationSpec, Option,
+from generations.vendors.base import (Balance, Capabilities, ConfigurationError, Contribution, Forbidden, NotFound, OperationSpec, Option,
                    PollResult, RateLimited, Submission, ValidationFailed, VendorAdapter)
 from generations.vendors.http import VendorClient
 from generations.vendors.huhu.catalog import SKU_OPERATIONS, HuhuResources, ref
@@ -112,6 +112,18 @@ PAID_PATHS = ("/task/generate", "/video", "/upscale", "/model/face", "/model/ima
 
 class HuhuAdapter(HuhuResources, VendorAdapter):
     vendor = "huhu"
+    # Huhu's pieces on the core pages (read by the registry; the core imports nothing from here).
+    urls = "generations.vendors.huhu.urls"
+    contributions = (
+        Contribution("sku", "panel", "sku_huhu", "Huhu garment classification"),
+        Contribution("model_gallery", "action", "huhu_import_models", "Import models from Huhu", carry_filters=True,
+                     title="Copies Huhu's gallery (filtered like this page) into {obj.name}"),
+        Contribution("model_gallery", "link", "huhu_model_generate", "Generate faces / model images / poses with Huhu"),
+        Contribution("model", "link", "huhu_model_generate", "Generate faces / model images / poses with Huhu",
+                     url_arg="program.pk", query="?model={obj.pk}"),
+        Contribution("pose_library", "action", "huhu_sync_poses", "Sync pose library from Huhu"),
+        Contribution("account", "action", "account_sync_credits", "Sync credit history", role="manage_accounts"),
+    )
     label = "Huhu Studio"
     default_base_url = PRODUCTION_URL
     base_url_presets = BASE_URL_PRESETS  # generations/accounts.py offers these on the account page

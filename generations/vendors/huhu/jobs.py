@@ -3,7 +3,7 @@ generations.vendors.huhu.sync, record the outcome on the account for the account
 
 They download images and walk paginated lists, so they never run inside a request.
 
-Faces, model images and poses (generations/views/huhu_models.py) run on a HuhuImageRequest row instead: submit once,
+Faces, model images and poses (generations/vendors/huhu/model_views.py) run on a HuhuImageRequest row instead: submit once,
 then poll with a countdown re-queue (never a sleep in the worker), copy the candidates into our storage, and later
 save the chosen ones to a model. The row says where it stands, so a redelivered or re-run job carries on from there.
 """

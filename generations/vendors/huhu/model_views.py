@@ -1,6 +1,6 @@
 """Faces, model images and poses from Huhu (001 §5.14-5.16, §5.20), started from the model gallery or a model's page.
 
-The form creates one HuhuImageRequest and queues its worker job (generations/huhu_jobs.py), which submits once, polls
+The form creates one HuhuImageRequest and queues its worker job (generations/vendors/huhu/jobs.py), which submits once, polls
 GET /model/image?request_id= and copies the candidates into our storage. The request's page polls with htmx (286 once
 nothing runs) and shows those copies — never a vendor URL — each with a checkbox; "Save chosen to model" is another
 job (it calls Huhu). Starting and saving need roles.EDIT; any member of the team may look.

@@ -1,7 +1,7 @@
 """Uwear (seed 002, "UWEAR.md"): one route, POST /generation, for try-on, edit, upscale and video (`use_case`),
 polled with GET /generation/{id} (statuses Created, Ongoing, Done, Error) or finished by the request-level webhook
 (generation.completed / generation.failed). Clothing items and avatars are unpaid groundwork kept as
-VendorReferences by generations/uwear_sync.py; this module holds the HTTP calls and the parsing.
+VendorReferences by generations/vendors/uwear/sync.py; this module holds the HTTP calls and the parsing.
 
 The model catalogs live in uwear_catalog.py (one data table); the webhook receiver in uwear_webhook.py.
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from generations.vendors.uwear import catalog
-from generations.vendors.base import (AccountSetting, NotFound, PollResult, RemoteOutput, Submission, Unavailable, Unsupported,
+from generations.vendors.uwear.wire import Page, parse_time, public_url  # noqa: F401 (named here too)
+from generations.vendors.base import (AccountSetting, Contribution, NotFound, PollResult, RemoteOutput, Submission, Unavailable, Unsupported,
                    ValidationFailed, VendorAdapter, VendorError)
 
 # "Poll GET /generation/{generation_id} until the status is Done, Error, Created, or Ongoing" (Core Rules).
@@ -30,41 +30,6 @@ DEFAULT_TRY_ON_PROMPT = ("full body e-commerce photo of the model wearing the ga
 PAGE_SIZE = 50
 MAX_PAGES = 10  # a listing scan (reconcile, batch poll) reads at most this many pages of GET /generations
 CLOCK_SKEW = timedelta(minutes=2)
-
-
-@dataclass
-class Page:
-    """One page of a Uwear listing: {"current_page", "max_page", "total_count", "data": [...]}."""
-
-    items: list[dict]
-    current_page: int = 1
-    max_page: int = 1
-    total_count: int = 0
-    raw: dict = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, body: dict) -> Page:
-        return cls(list(body.get("data") or []), int(body.get("current_page") or 1), int(body.get("max_page") or 1),
-                   int(body.get("total_count") or 0), body)
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def public_url(file_field) -> str:
-    """A URL Uwear can fetch for one of our stored files. The document takes sources as URLs only ("URL of any
-    image", "External source image URL"; data URLs are not mentioned), so we send our storage URL: S3 gives an
-    absolute (signed) URL, local media is served under STUDIO_PUBLIC_URL."""
-    from studio.media import vendor_url
-
-    return vendor_url(file_field)  # our /media/ view wants a session or this signed, expiring link
 
 
 def result_to_output(result: dict) -> RemoteOutput:
@@ -123,6 +88,13 @@ def payload_of(record: dict) -> dict:
 
 class UwearAdapter(VendorAdapter):
     vendor = "uwear"
+    # Clothing items on the SKU page and avatars on the model page (read by the registry).
+    urls = "generations.vendors.uwear.urls"
+    webhooks = "generations.vendors.uwear.webhook"
+    contributions = (
+        Contribution("sku", "panel", "sku_uwear", "Uwear clothing item"),
+        Contribution("model", "panel", "model_uwear", "Uwear avatar"),
+    )
     label = "Uwear"
     default_base_url = "https://api.uwear.ai"
     capabilities = catalog.build_capabilities()
@@ -425,7 +397,7 @@ class UwearAdapter(VendorAdapter):
             raise NotFound(f"Uwear result {result_id} is no longer available (results live 4 hours)")
         return result_to_output(record)
 
-    # --- clothing items and avatars (bookkeeping in generations/uwear_sync.py) --------------------------------------
+    # --- clothing items and avatars (bookkeeping in generations/vendors/uwear/sync.py) --------------------------------------
     def create_clothing_item(self, fields: dict[str, str]) -> dict:
         """POST /clothing-item is a form route ("Content-Type: multipart/form-data"); the images go as the
         documented URL fields. httpx sends plain fields urlencoded, so the multipart body is built here."""
@@ -469,5 +441,5 @@ def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-# Registers UwearWebhookView with the shared webhook dispatcher (generations/webhooks.py view_for).
+# Registers UwearWebhookView with the shared webhook dispatcher (generations/engine/webhooks.py view_for).
 from generations.vendors.uwear.webhook import webhook_url  # noqa: E402

@@ -11,6 +11,7 @@ update_clothing_item.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
@@ -20,7 +21,10 @@ from catalog.models import SKU, FashionModel, GarmentView
 
 from generations.models import VendorReference
 from generations.vendors.base import OutcomeUnknown, Unavailable, ValidationFailed, VendorError
-from generations.vendors.uwear.adapter import Page, UwearAdapter, public_url
+from generations.vendors.uwear.wire import Page, public_url
+
+if TYPE_CHECKING:
+    from generations.vendors.uwear.adapter import UwearAdapter
 
 CLOTHING_ITEM = "uwear_clothing_item"
 AVATAR = "uwear_avatar"

@@ -1,11 +1,9 @@
 """Vendor-specific objects in the browser.
 
 - Uwear clothing items on the SKU page and Uwear avatars on the fashion model page (seed 002, "Clothing Items",
-  "Avatars"): one panel each, per Uwear account of the team, over generations/uwear_sync.py (which owns the HTTP
+  "Avatars"): one panel each, per Uwear account of the team, over generations/vendors/uwear/sync.py (which owns the HTTP
   calls, the create-once claim and the VendorReference rows). A vendor error is a message in the panel, never a
   500; a rejected key disables the account and a 402 pauses it, as everywhere else (DESIGN §3).
-- The generate form's prompt helpers: Hautech's suggested prompt (seed 003, "Prompt examples"), prefilled into an
-  empty prompt, and the SKU's garment description that any vendor's prompt can take (vision.prompt_with_garment).
 
 Every object route looks the object up with for_team first (another team's object is a 404), then checks the role
 (roles.EDIT: clients get a 403), then the Uwear account, again within the team.
@@ -26,7 +24,7 @@ from catalog.models import SKU, FashionModel, GarmentView, ModelImage
 from catalog.views.common import require
 from studio.htmx import is_fragment
 from studio import roles
-from studio.ids import parse_id, parse_ids
+from studio.ids import parse_id
 from studio.tenancy import member_required
 
 from generations import lifecycle
@@ -35,7 +33,6 @@ from generations.models import AccountState, OutputKind, TaskOutput, TaskStatus,
 from generations.vendors import registry
 from generations.vendors.base import (AuthError, ConfigurationError, InsufficientCredits, NotFound, Unavailable,
                             ValidationFailed, VendorError)
-from generations.vendors.hautech.prompts import default_prompt_for_sku
 
 SKU_TEMPLATE = "vendors/uwear/sku_panel.html"
 MODEL_TEMPLATE = "vendors/uwear/model_panel.html"
@@ -427,54 +424,3 @@ def model_uwear_delete(request: HttpRequest, pk: int):
     row = AvatarRow(account, ref, *_avatar_forms(account, fashion_model, ref, images, outputs), outcome=outcome)
     return _answer(request, outcome, lambda: _model_panel(request, fashion_model, row, (images, outputs)),
                    "model_detail", fashion_model.pk)
-
-
-# --- the generate form's prompt helpers ---------------------------------------------------------------------------
-def sku_garment_description(sku: SKU) -> str:
-    """vision.garment_description before a task exists: the SKU's description (people's or Uwear's), else the
-    first caption of its garment images, front view first."""
-    if sku.description.strip():
-        return sku.description.strip()
-    images = sorted(sku.garment_images.all(), key=lambda g: (g.view != GarmentView.FRONT, g.pk))
-    return next((g.caption.strip() for g in images if g.caption.strip()), "")
-
-
-def _normal(text) -> str:
-    return " ".join(str(text or "").split())
-
-
-def prompt_help_context(form) -> dict:
-    """What the prompt box offers for the inputs as they are now (form: a bound GenerateForm).
-
-    Hautech with one SKU: its suggested prompt (hautech_prompts.default_prompt_for_sku). It fills the prompt when
-    the prompt is empty or still the previous suggestion (`prompt_suggested`, carried by the form), and is offered
-    behind a button once the user has written their own. With several SKUs the prompt stays empty: the adapter
-    then builds each task's own (default_prompt_for_task). Any vendor, one SKU: its garment description, added
-    to the prompt by a button (as vision.prompt_with_garment would: "… Garment: <description>")."""
-    form.is_valid()  # the cleaned pickers; the launch reports its own errors
-    data = getattr(form, "cleaned_data", {}) or {}
-    spec, account = form.spec, form.chosen_account
-    if spec is None or not spec.accepts_prompt:
-        return {"prompt_help": False}
-    # The ticked SKUs as they are, even one the launch would still refuse (no garment image yet).
-    ids = parse_ids(form.data.getlist("skus"))
-    skus = list(form.fields["skus"].queryset.filter(pk__in=ids)) if ids else []
-    hautech = account is not None and account.vendor == Vendor.HAUTECH
-    suggestion = ""
-    if hautech and len(skus) == 1:
-        suggestion = default_prompt_for_sku(skus[0], pose=data.get("pose"), style=data.get("style"),
-                                            model_image=data.get("model_image"))
-    current, previous = _normal(form.data.get("prompt")), _normal(form.data.get("prompt_suggested"))
-    untouched = not current or current == previous
-    prefill = untouched and current != _normal(suggestion)
-    prompt_now = suggestion if prefill else current
-    garment = sku_garment_description(skus[0]) if len(skus) == 1 else ""
-    widget = form.fields["prompt"].widget
-    return {
-        "prompt_help": True, "suggested_prompt": suggestion, "hautech": hautech, "sku_count": len(skus),
-        "prefill": prefill, "show_use_suggestion": bool(suggestion) and not prefill and current != _normal(suggestion),
-        "prompt_widget": widget.render("prompt", suggestion, attrs={"id": form["prompt"].auto_id,
-                                                                    "hx-swap-oob": "true"}) if prefill else "",
-        "garment_description": garment, "garment_in_prompt": bool(garment) and _normal(garment) in _normal(prompt_now),
-        "prompt_id": form["prompt"].auto_id,
-    }

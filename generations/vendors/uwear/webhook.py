@@ -1,4 +1,4 @@
-"""Uwear webhook receiver on the shared base (generations/webhooks.py): verify, dedupe, apply, answer fast.
+"""Uwear webhook receiver on the shared base (generations/engine/webhooks.py): verify, dedupe, apply, answer fast.
 
 Seed 002 says what is delivered — events `generation.completed` and `generation.failed` ("Supported values are
 generation.completed and generation.failed"), "terminal webhook payloads put generated assets in `data.results`",

@@ -1,5 +1,5 @@
 """Shared pieces for the Hautech tests (no tests here): the fake server, an account pointed at it, tasks with a
-garment and a pose, and a driver that runs the real engine (generations/runs.py) step by step."""
+garment and a pose, and a driver that runs the real engine (generations/engine/runs.py) step by step."""
 from __future__ import annotations
 
 import pytest

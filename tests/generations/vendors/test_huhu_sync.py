@@ -1,4 +1,4 @@
-"""generations/huhu_sync.py against the fake: the model gallery imported with its images, the pose library synced,
+"""generations/vendors/huhu/sync.py against the fake: the model gallery imported with its images, the pose library synced,
 custom poses created, the credit history mirrored once per request, and faces / model images / poses generated and
 saved back to a model."""
 import json
