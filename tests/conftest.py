@@ -28,7 +28,7 @@ def _media_root(settings, tmp_path_factory):
 def _huhu_waits_take_no_real_time(monkeypatch):
     """Tests step the engine faster than real time, so the Huhu adapter's waits for Huhu's 5 s pace (and its
     backoffs) would only make them slow: they return at once here. The pace itself is proved on a virtual clock
-    (tests/generations/vendors/test_huhu_pace.py), where the fake records every repeat within 5 s."""
+    (tests/vendors/huhu/test_pace.py), where the fake records every repeat within 5 s."""
     from generations.vendors.huhu import catalog as huhu_catalog
 
     monkeypatch.setattr(huhu_catalog, "pause", lambda seconds: None)

@@ -207,7 +207,7 @@ def run_naive(fake, n: int) -> float:
 
 
 def main() -> None:
-    from tests.fakes.huhu import FakeHuhu
+    from tests.vendors.huhu.fake import FakeHuhu
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-orch-"))
     print(f"work folder (worker logs): {tmp}")

@@ -12,7 +12,7 @@ from generations.engine import queue
 from generations.engine import runs
 from generations.models import Task, TaskOutput, TaskStatus
 from tests.conftest import wait_for
-from tests.generations.vendors.test_hautech_support import fake, hautech_account, hautech_task  # noqa: F401
+from tests.vendors.hautech.test_support import fake, hautech_account, hautech_task  # noqa: F401
 
 LEASE_SECONDS = 6
 

@@ -17,8 +17,8 @@ from generations.engine import runs
 from generations.models import AccountState, Task, TaskStatus, Vendor, VendorReference
 from tests.conftest import wait_for
 from tests.factories import SKUFactory, VendorAccountFactory
-from tests.fakes.huhu import FakeHuhu
-from tests.generations.vendors.test_huhu_support import try_on_task
+from tests.vendors.huhu.fake import FakeHuhu
+from tests.vendors.huhu.test_support import try_on_task
 
 pytestmark = pytest.mark.chaos
 

@@ -72,8 +72,8 @@ def run_seeds(fake, make_task, payments, paid_route, *, listing: bool):
 @pytest.mark.chaos
 @pytest.mark.django_db
 def test_uwear_lost_answers_are_found_in_the_listing_and_never_paid_twice(settings):
-    from tests.fakes.uwear import FakeUwear
-    from tests.generations.vendors.test_uwear_support import KEY, PUBLIC_URL, try_on_task, uwear_account
+    from tests.vendors.uwear.fake import FakeUwear
+    from tests.vendors.uwear.test_support import KEY, PUBLIC_URL, try_on_task, uwear_account
 
     with FakeUwear({KEY: 100_000}, queued_seconds=0.0, running_seconds=1.0) as fake:
         fake.listing_lag = 0.5  # a generation created late also shows late in GET /generations
@@ -89,7 +89,7 @@ def test_uwear_lost_answers_are_found_in_the_listing_and_never_paid_twice(settin
 @pytest.mark.chaos
 @pytest.mark.django_db
 def test_huhu_lost_answers_are_found_in_the_task_list_and_never_paid_twice(settings):
-    from tests.generations.vendors.test_huhu_support import huhu_account, start_fake, try_on_task
+    from tests.vendors.huhu.test_support import huhu_account, start_fake, try_on_task
 
     fake = start_fake(settings, latency=0, credits=100_000)
     try:
@@ -105,8 +105,8 @@ def test_huhu_lost_answers_are_found_in_the_task_list_and_never_paid_twice(setti
 @pytest.mark.chaos
 @pytest.mark.django_db
 def test_artemotion_lost_answers_are_held_for_a_person_and_never_paid_twice(settings):
-    from tests.fakes.artemotion import FakeArtEmotion
-    from tests.generations.vendors.test_artemotion_support import artemotion_account, tryon_task
+    from tests.vendors.artemotion.fake import FakeArtEmotion
+    from tests.vendors.artemotion.test_support import artemotion_account, tryon_task
 
     with FakeArtEmotion({}, run_seconds=1.0) as fake:
         settings.STUDIO_FETCH_ALLOW_HOSTS = ["127.0.0.1"]
@@ -123,8 +123,8 @@ def test_artemotion_lost_answers_are_held_for_a_person_and_never_paid_twice(sett
 @pytest.mark.chaos
 @pytest.mark.django_db
 def test_hautech_lost_answers_are_held_for_a_person_and_never_paid_twice(settings):
-    from tests.fakes.hautech import HautechFake
-    from tests.generations.vendors.test_hautech_support import API_KEY, hautech_account, hautech_task
+    from tests.vendors.hautech.fake import HautechFake
+    from tests.vendors.hautech.test_support import API_KEY, hautech_account, hautech_task
 
     with HautechFake(tokens=(API_KEY,)) as fake:
         fake.run_seconds = {name: 0.0 for name in fake.run_seconds}

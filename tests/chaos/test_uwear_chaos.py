@@ -11,7 +11,7 @@ from generations.engine import queue
 from generations.engine import runs
 from generations.models import Task, TaskOutput, TaskStatus
 from tests.conftest import wait_for
-from tests.generations.vendors.test_uwear_support import fake, try_on_task, uwear_account  # noqa: F401
+from tests.vendors.uwear.test_support import fake, try_on_task, uwear_account  # noqa: F401
 
 LEASE_SECONDS = 6
 
