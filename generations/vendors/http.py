@@ -160,12 +160,7 @@ def check_vendor_url(url: str | httpx.URL) -> tuple[httpx.URL, str]:
         raise FetchRefused("vendor API calls go over https only")
     if parsed.userinfo:
         raise FetchRefused("the vendor URL must not carry a user name or password")
-    host = parsed.host.strip("[]")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise FetchRefused("the vendor URL's host does not resolve") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = resolved_addresses(parsed.host, port)
     if not addresses:
         raise FetchRefused("the vendor URL's host does not resolve")
     if not allowed and any(not is_public_address(a) for a in addresses):
@@ -299,6 +294,16 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+def resolved_addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address `host` resolves to, as a socket would reach them ([] when it does not resolve). The one
+    resolver behind the public-address guard: vendor API URLs, downloads, and ArtEmotion's reachability check."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return []
+    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+
+
 def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = _embedded_ipv4(ip)
@@ -326,11 +331,7 @@ def resolve_public(host: str, port: int) -> str:
     host = host.strip("[]")
     if not host:
         raise FetchRefused("the URL has no host")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise FetchRefused("the URL's host does not resolve") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = resolved_addresses(host, port)
     if not addresses:
         raise FetchRefused("the URL's host does not resolve")
     if _allowed_for_tests(host, port):

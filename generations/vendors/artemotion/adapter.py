@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import base64
 import io
-import ipaddress
 import math
 import re
-import socket
 import secrets
 import time
 from dataclasses import dataclass
@@ -122,13 +120,9 @@ def reachable_from_outside(host: str, port: int) -> bool:
     """Whether ArtEmotion's servers could fetch from this host: every address it resolves to is public. A storage
     host such as minio.internal, or a name that resolves to 10.x, does not; a name that does not resolve here
     is not trusted to resolve there either."""
-    from generations.vendors.http import is_public_address
+    from generations.vendors.http import is_public_address, resolved_addresses
 
-    try:
-        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
-        return False
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = resolved_addresses(host, port)
     return bool(addresses) and all(is_public_address(a) for a in addresses)
 
 
