@@ -6,7 +6,7 @@ import logging
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from catalog.models import SKU, GarmentImage, Program
 from catalog.views.common import require
@@ -17,6 +17,7 @@ from studio.tenancy import member_required
 from generations.vendors.huhu import jobs as huhu_jobs
 from generations.vendors.huhu import sync as huhu_sync
 from generations.vendors.base import ValidationFailed
+from generations.vendors.pages import sku_page
 from generations.models import AccountState, Vendor, VendorAccount
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,6 @@ def account_sync_credits(request: HttpRequest, pk: int):
 
 
 # --- The SKU page: Huhu's classification of the garment images (001 §5.10) -----------------------------------------
-def _sku(request, pk: int) -> SKU:
-    return get_object_or_404(SKU.objects.for_team(request.team).select_related("project__program"), pk=pk)
-
-
 def _sku_panel(request, sku: SKU):
     accounts = list(huhu_accounts(request.team))
     if not accounts:
@@ -96,30 +93,21 @@ def _sku_panel(request, sku: SKU):
     return render(request, "vendors/huhu/sku_panel.html", {"sku": sku, "rows": rows})
 
 
-@require_GET
-@member_required()
-def sku_huhu(request: HttpRequest, pk: int):
-    sku = _sku(request, pk)
-    require(request, roles.EDIT)
+@sku_page("GET")
+def sku_huhu(request: HttpRequest, sku: SKU):
     return _sku_panel(request, sku)
 
 
-@require_POST
-@member_required()
-def sku_huhu_read(request: HttpRequest, pk: int):
-    sku = _sku(request, pk)
-    require(request, roles.EDIT)
+@sku_page("POST")
+def sku_huhu_read(request: HttpRequest, sku: SKU):
     _queue(request, huhu_jobs.read_classification, _account(request).pk, sku.pk,
            started="Reading Huhu's classification of the garment images… reload the page in a moment.")
     return redirect("sku_detail", sku.pk)
 
 
-@require_POST
-@member_required()
-def sku_huhu_choose(request: HttpRequest, pk: int):
+@sku_page("POST")
+def sku_huhu_choose(request: HttpRequest, sku: SKU):
     """Where Huhu's classification and ours differ: keep ours, or take Huhu's."""
-    sku = _sku(request, pk)
-    require(request, roles.EDIT)
     account = _account(request)
     garment = get_object_or_404(GarmentImage.objects.filter(sku=sku), pk=request.POST.get("garment") or 0)
     try:

@@ -18,16 +18,13 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import SKU, FashionModel, GarmentView, ModelImage
-from catalog.views.common import require
 from studio.htmx import is_fragment
-from studio import roles
 from studio.ids import parse_id
-from studio.tenancy import member_required
 
 from generations import lifecycle
+from generations.vendors.pages import model_page, sku_page
 from generations.vendors.uwear import sync as uwear_sync
 from generations.models import AccountState, OutputKind, TaskOutput, TaskStatus, Vendor, VendorAccount, VendorReference
 from generations.vendors import registry
@@ -127,10 +124,6 @@ class ItemRow:
         return self.account.state != AccountState.DISABLED
 
 
-def visible_sku(request: HttpRequest, pk: int) -> SKU:
-    return get_object_or_404(SKU.objects.for_team(request.team).select_related("project__program"), pk=pk)
-
-
 def _item_form(sku: SKU, ref: VendorReference | None, data=None) -> ClothingItemForm | None:
     if ref is None:
         return None
@@ -163,20 +156,14 @@ def _sku_panel(request: HttpRequest, sku: SKU, focus: ItemRow | None = None) -> 
     return render(request, SKU_TEMPLATE, {"sku": sku, "rows": rows, "front": front, "back": back})
 
 
-@require_GET
-@member_required()
-def sku_uwear(request: HttpRequest, pk: int):
-    sku = visible_sku(request, pk)
-    require(request, roles.EDIT)
+@sku_page("GET")
+def sku_uwear(request: HttpRequest, sku: SKU):
     return _sku_panel(request, sku)
 
 
-@require_POST
-@member_required()
-def sku_uwear_create(request: HttpRequest, pk: int):
+@sku_page("POST")
+def sku_uwear_create(request: HttpRequest, sku: SKU):
     """POST /clothing-item once per SKU and account (uwear_sync.ensure_clothing_item: a second click finds it)."""
-    sku = visible_sku(request, pk)
-    require(request, roles.EDIT)
     account = _account(request)
     enhancement = request.POST.get("use_image_enhancement") in ("on", "true", "1")
     outcome = call_uwear(account, lambda a: uwear_sync.ensure_clothing_item(a, sku, use_image_enhancement=enhancement),
@@ -186,12 +173,9 @@ def sku_uwear_create(request: HttpRequest, pk: int):
     return _answer(request, outcome, lambda: _sku_panel(request, sku, row), "sku_detail", sku.pk)
 
 
-@require_POST
-@member_required()
-def sku_uwear_update(request: HttpRequest, pk: int):
+@sku_page("POST")
+def sku_uwear_update(request: HttpRequest, sku: SKU):
     """PUT /clothing-item/{id}: its name and descriptions (the front one is also the SKU's description)."""
-    sku = visible_sku(request, pk)
-    require(request, roles.EDIT)
     account = _account(request)
     ref = uwear_sync.reference(account, uwear_sync.CLOTHING_ITEM, sku)
     form = _item_form(sku, ref, request.POST)
@@ -210,12 +194,9 @@ def sku_uwear_update(request: HttpRequest, pk: int):
     return _answer(request, outcome, lambda: _sku_panel(request, sku, row), "sku_detail", sku.pk)
 
 
-@require_POST
-@member_required()
-def sku_uwear_delete(request: HttpRequest, pk: int):
+@sku_page("POST")
+def sku_uwear_delete(request: HttpRequest, sku: SKU):
     """DELETE /clothing-item/{id}; Uwear also deletes its generations there, our stored outputs stay."""
-    sku = visible_sku(request, pk)
-    require(request, roles.EDIT)
     account = _account(request)
     outcome = call_uwear(account, lambda a: uwear_sync.delete_clothing_item(a, sku),
                          f"Clothing item deleted from {account.name}.")
@@ -276,10 +257,6 @@ class AvatarRow:
         return (self.ref.raw or {}).get("avatar_description") or {} if self.ref else {}
 
 
-def visible_model(request: HttpRequest, pk: int) -> FashionModel:
-    return get_object_or_404(FashionModel.objects.for_team(request.team).select_related("program"), pk=pk)
-
-
 def approved_outputs(request: HttpRequest, fashion_model: FashionModel):
     """Approved images of this model: made with one of its images, or for a SKU it is assigned to."""
     outputs = TaskOutput.objects.for_team(request.team).filter(
@@ -327,11 +304,8 @@ def _model_panel(request: HttpRequest, fashion_model: FashionModel, focus: Avata
                                             "has_sources": bool(images or outputs)})
 
 
-@require_GET
-@member_required()
-def model_uwear(request: HttpRequest, pk: int):
-    fashion_model = visible_model(request, pk)
-    require(request, roles.EDIT)
+@model_page("GET")
+def model_uwear(request: HttpRequest, fashion_model: FashionModel):
     return _model_panel(request, fashion_model)
 
 
@@ -346,12 +320,9 @@ def _source(request: HttpRequest, fashion_model: FashionModel, value: str):
     return None
 
 
-@require_POST
-@member_required()
-def model_uwear_save(request: HttpRequest, pk: int):
+@model_page("POST")
+def model_uwear_save(request: HttpRequest, fashion_model: FashionModel):
     """POST /avatar from a model image or an approved output (uwear_sync.save_avatar; `replace` swaps it)."""
-    fashion_model = visible_model(request, pk)
-    require(request, roles.EDIT)
     account = _account(request)
     images, outputs = _sources(request, fashion_model)
     ref = uwear_sync.reference(account, uwear_sync.AVATAR, fashion_model)
@@ -380,12 +351,9 @@ def model_uwear_save(request: HttpRequest, pk: int):
                    "model_detail", fashion_model.pk)
 
 
-@require_POST
-@member_required()
-def model_uwear_update(request: HttpRequest, pk: int):
+@model_page("POST")
+def model_uwear_update(request: HttpRequest, fashion_model: FashionModel):
     """PUT /avatar/{id}: its name, body and age ("To change the avatar image, create a new avatar")."""
-    fashion_model = visible_model(request, pk)
-    require(request, roles.EDIT)
     account = _account(request)
     images, outputs = _sources(request, fashion_model)
     ref = uwear_sync.reference(account, uwear_sync.AVATAR, fashion_model)
@@ -407,12 +375,9 @@ def model_uwear_update(request: HttpRequest, pk: int):
                    "model_detail", fashion_model.pk)
 
 
-@require_POST
-@member_required()
-def model_uwear_delete(request: HttpRequest, pk: int):
+@model_page("POST")
+def model_uwear_delete(request: HttpRequest, fashion_model: FashionModel):
     """DELETE /avatar/{id} ("irreversible")."""
-    fashion_model = visible_model(request, pk)
-    require(request, roles.EDIT)
     account = _account(request)
     outcome = call_uwear(account, lambda a: uwear_sync.delete_avatar(a, fashion_model),
                          f"Avatar deleted from {account.name}.")
