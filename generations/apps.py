@@ -7,6 +7,7 @@ class GenerationsConfig(AppConfig):
 
     def ready(self):
         # Vision hooks (generations/vision.py): hold new outputs for the NSFW gate, caption new garment images.
-        from . import vision
+        from . import batch_counts, vision
 
         vision.connect()
+        batch_counts.connect()  # the ledger's charges and refunds into their batch's counter

@@ -191,6 +191,18 @@ class Batch(models.Model):
     comparison = models.ForeignKey(Comparison, null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="batches")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counters the polling fragments read instead of counting tasks (issue 17): kept current by
+    # lifecycle.transition_task (status buckets), launch (totals) and the credit ledger (charges).
+    account = models.ForeignKey(VendorAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tasks_total = models.PositiveIntegerField(default=0)
+    tasks_waiting = models.IntegerField(default=0, help_text="Not yet sent to the vendor")
+    tasks_at_vendor = models.IntegerField(default=0, help_text="Sent; the vendor is working on them")
+    tasks_done = models.IntegerField(default=0)
+    tasks_failed = models.IntegerField(default=0)
+    tasks_cancelled = models.IntegerField(default=0)
+    credits_estimated = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    credits_charged = models.DecimalField(max_digits=12, decimal_places=2, default=0,
+                                          help_text="What the ledger charged, net of refunds")
 
     objects = BatchQuerySet.as_manager()
 
@@ -255,7 +267,14 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["account", "step"], name="task_account_step")]
+        indexes = [
+            models.Index(fields=["account", "step"], name="task_account_step"),
+            # Dashboard "recent tasks" (newest first) and batch counts by status (issue 17).
+            models.Index(fields=["-updated_at"], name="task_updated_at"),
+            models.Index(fields=["batch", "status"], name="task_batch_status"),
+            models.Index(fields=["needs_attention"], condition=models.Q(needs_attention=True),
+                         name="task_needs_attention"),
+        ]
 
     def __str__(self):
         return f"Task {self.pk} · {self.sku} · {self.status}"
@@ -312,6 +331,12 @@ class TaskOutput(models.Model):
 
     class Meta:
         ordering = ["task", "round", "created_at"]
+        indexes = [
+            # The moderation count (held_count) and lane: a handful of flagged rows among many (issue 17).
+            models.Index(fields=["flagged"], condition=models.Q(flagged=True), name="output_flagged"),
+            # Review status per project: the outputs of a project's tasks in one review state.
+            models.Index(fields=["task", "review_status"], name="output_task_review"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["task", "vendor_result_id"], condition=~models.Q(vendor_result_id=""),
                                     name="output_once_per_vendor_result"),
