@@ -550,3 +550,49 @@ class HuhuImageRequest(models.Model):
     @property
     def polling(self) -> bool:
         return self.running or self.save_status == HuhuSaveStatus.SAVING
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Writing the zip"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ExportJobQuerySet(ProgramScoped):
+    program_path = "project__program"
+
+
+def export_upload_to(instance, filename):
+    import uuid
+
+    return f"exports/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.zip"
+
+
+class ExportJob(models.Model):
+    """A large export written by a worker into our storage (generations/export_jobs.py), with its progress."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="export_jobs")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", help_text="The team that asked")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    client_approved_only = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_upload_to, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Export {self.pk} of {self.project}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
