@@ -269,9 +269,9 @@ class Task(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["account", "step"], name="task_account_step"),
-            # Dashboard "recent tasks" (newest first) and batch counts by status (issue 17).
+            # Dashboard "recent tasks", newest first (issue 17).
             models.Index(fields=["-updated_at"], name="task_updated_at"),
-            models.Index(fields=["batch", "status"], name="task_batch_status"),
+            # A batch's tasks held for a person: a handful among many (batches.progress).
             models.Index(fields=["needs_attention"], condition=models.Q(needs_attention=True),
                          name="task_needs_attention"),
         ]
@@ -334,8 +334,6 @@ class TaskOutput(models.Model):
         indexes = [
             # The moderation count (held_count) and lane: a handful of flagged rows among many (issue 17).
             models.Index(fields=["flagged"], condition=models.Q(flagged=True), name="output_flagged"),
-            # Review status per project: the outputs of a project's tasks in one review state.
-            models.Index(fields=["task", "review_status"], name="output_task_review"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["task", "vendor_result_id"], condition=~models.Q(vendor_result_id=""),

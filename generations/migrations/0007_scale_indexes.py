@@ -92,19 +92,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['batch', 'status'], name='task_batch_status'),
-        ),
-        migrations.AddIndex(
-            model_name='task',
             index=models.Index(condition=models.Q(('needs_attention', True)), fields=['needs_attention'], name='task_needs_attention'),
         ),
         migrations.AddIndex(
             model_name='taskoutput',
             index=models.Index(condition=models.Q(('flagged', True)), fields=['flagged'], name='output_flagged'),
-        ),
-        migrations.AddIndex(
-            model_name='taskoutput',
-            index=models.Index(fields=['task', 'review_status'], name='output_task_review'),
         ),
         migrations.RunPython(backfill_batch_counters, migrations.RunPython.noop),
     ]

@@ -219,7 +219,6 @@ def count_queries(arg: str, state_path: Path) -> None:
 
 def explain(arg: str, state_path: Path) -> None:
     """The plans of the queries the scale indexes (migration 0007_scale_indexes) serve, at the largest size."""
-    from django.db.models import Count
 
     from catalog.models import Project
     from generations.models import Batch, Task, TaskOutput, TaskStatus as S
@@ -232,11 +231,11 @@ def explain(arg: str, state_path: Path) -> None:
             TaskOutput.objects.filter(task__sku__project=project, flagged=True),
         "dashboard recent tasks (task_updated_at)":
             Task.objects.for_team(team).select_related("sku", "sku__project", "account").order_by("-updated_at")[:15],
-        "review status per project (output_task_review)":
-            TaskOutput.objects.filter(task__sku__project=project).values("review_status").annotate(n=Count("pk")),
+        "review board awaiting count (existing review_status index)":
+            TaskOutput.objects.filter(task__sku__project=project, review_status=S.REVIEW_SUBMITTED, flagged=False),
         "held for a person in a batch (task_needs_attention)":
             Task.objects.filter(batch=Batch.objects.filter(project=project).first(), needs_attention=True),
-        "batch tasks by status (task_batch_status)":
+        "batch tasks a worker started paying for (existing status index)":
             Task.objects.filter(batch=Batch.objects.filter(project=project).first(), status=S.TASK_CREATED)
             .exclude(attempt_key=""),
     }
