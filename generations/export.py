@@ -5,8 +5,8 @@ maps every exported file back to its SKU, garment images, vendor, model, pose, p
 and when at each stage, credits and storage path — the "external manifest" Uwear's collection guide asks for
 (002, "Generate a Whole Collection in Bulk").
 
-Nothing is buffered whole (issue 17): rows come from the database in chunks (`.iterator()`, with the prefetches done
-per chunk), each CSV row is written as its output goes into the zip, and zipfile writes to a sink drained after every
+Nothing is buffered whole (issue 17): rows come from the database in chunks of SKUs (keyset on the SKU code; the
+prefetches done per chunk), each CSV row is written as its output goes into the zip, and zipfile writes to a sink drained after every
 file chunk. The manifest is spooled to a temporary file while the images stream and appended at the end, so a
 worker's memory does not grow with the export (only the zip's central directory does, about 100 bytes a file).
 The query count per chunk is fixed, whatever the number of outputs.
@@ -30,7 +30,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from catalog.models import GarmentImage, Project
+from catalog.models import SKU, GarmentImage, Project
 
 from .models import Decision, ReviewEvent, ReviewStage, TaskOutput, TaskStatus
 
@@ -43,7 +43,8 @@ MANIFEST_COLUMNS = [
     "task_credits_estimated", "storage_path",
 ]
 CHUNK = 256 * 1024
-ROWS_PER_QUERY = 500
+ROWS_PER_QUERY = 100
+SKUS_PER_QUERY = 50  # small chunks: the first byte leaves after 50 SKUs' rows, whatever the export
 
 
 def exportable_outputs(project: Project, *, client_approved_only: bool = False) -> QuerySet:
@@ -125,12 +126,30 @@ def csv_cell(value):
     return value
 
 
-def iter_rows(outputs: QuerySet) -> Iterator[Row]:
-    """Each output with its path in the zip, read in chunks. Outputs come sorted by SKU code, so the per-view file
-    counter is kept for the current SKU only."""
+def _in_sku_chunks(outputs: QuerySet, project: Project) -> Iterator[TaskOutput]:
+    """The outputs, SKUS_PER_QUERY SKUs at a time in SKU-code order (keyset on the project's unique (project, code)
+    index): each chunk is a small query, so the first rows come at once and no result set is held whole, neither
+    in this process nor in a server-side cursor."""
+    after = None
+    while True:
+        skus = SKU.objects.filter(project=project).order_by("code")
+        if after is not None:
+            skus = skus.filter(code__gt=after)
+        chunk = list(skus.values_list("code", "pk")[:SKUS_PER_QUERY])
+        if not chunk:
+            return
+        yield from outputs.filter(task__sku_id__in=[pk for _, pk in chunk])
+        after = chunk[-1][0]
+
+
+def iter_rows(outputs: QuerySet, project: Project | None = None) -> Iterator[Row]:
+    """Each output with its path in the zip, read in chunks (by SKU when the project is given, else with
+    .iterator()). Outputs come sorted by SKU code, so the per-view file counter is kept for the current SKU only."""
     counters: dict[str, int] = defaultdict(int)
     current = None
-    for output in outputs.iterator(chunk_size=ROWS_PER_QUERY):
+    source = (_in_sku_chunks(outputs, project) if project is not None
+              else outputs.iterator(chunk_size=ROWS_PER_QUERY))
+    for output in source:
         sku = safe_component(output.task.sku.code)
         if sku != current:
             counters.clear()

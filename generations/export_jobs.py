@@ -54,7 +54,7 @@ def run(job_id: int) -> None:
 
     try:
         with tempfile.TemporaryFile() as spool:
-            for chunk in export.iter_zip(export.iter_rows(outputs), on_file=progress):
+            for chunk in export.iter_zip(export.iter_rows(outputs, job.project), on_file=progress):
                 spool.write(chunk)
             size = spool.tell()
             spool.seek(0)

@@ -46,7 +46,8 @@ def project_export_zip(request: HttpRequest, pk: int):
         return redirect("export_job", job.pk)
     audit.record_request(request, audit.AuditAction.EXPORT_DOWNLOADED, f"{project.name} (project {project.pk})",
                          format="zip", files=count)
-    response = StreamingHttpResponse(export.iter_zip(export.iter_rows(outputs)), content_type="application/zip")
+    response = StreamingHttpResponse(export.iter_zip(export.iter_rows(outputs, project)),
+                                     content_type="application/zip")
     response["Content-Disposition"] = _filename(project, "approved.zip")
     return response
 
@@ -57,7 +58,7 @@ def project_export_manifest(request: HttpRequest, pk: int):
     project, _, outputs = _outputs(request, pk)
     audit.record_request(request, audit.AuditAction.EXPORT_DOWNLOADED, f"{project.name} (project {project.pk})",
                          format="manifest", files=outputs.count())
-    response = StreamingHttpResponse(export.iter_manifest(export.iter_rows(outputs)),
+    response = StreamingHttpResponse(export.iter_manifest(export.iter_rows(outputs, project)),
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _filename(project, "manifest.csv")
     return response

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "50,500,5000").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
-PER_CONNECTION = int(os.environ.get("BENCH_PER_CONNECTION", 4))  # requests per connection per round
+PER_CONNECTION = int(os.environ.get("BENCH_PER_CONNECTION", 2))  # requests per connection per round
 CONNECTIONS = 4
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_pages")
@@ -300,8 +300,9 @@ def rss_kb(pid: int, field: str) -> int:
     return 0
 
 
-def burst(path: str, fragment: bool, cookie: str) -> tuple[list[float], float]:
+def burst(path: str, fragment: bool, cookie: str, per_connection: int = 0) -> tuple[list[float], float]:
     """PER_CONNECTION requests on each of CONNECTIONS keep-alive connections at once: latencies and wall time."""
+    per_connection = per_connection or PER_CONNECTION
     latencies: list[float] = []
     lock = threading.Lock()
     headers = {"Cookie": cookie, **({"HX-Request": "true"} if fragment else {})}
@@ -309,7 +310,7 @@ def burst(path: str, fragment: bool, cookie: str) -> tuple[list[float], float]:
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
         mine = []
-        for _ in range(PER_CONNECTION):
+        for _ in range(per_connection):
             t0 = time.perf_counter()
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
@@ -332,7 +333,7 @@ def burst(path: str, fragment: bool, cookie: str) -> tuple[list[float], float]:
 
 def measure_pages(pages: dict, cookie: str) -> dict:
     for name, info in pages.items():  # warm up every page on both workers
-        burst(info["path"], info["fragment"], cookie)
+        burst(info["path"], info["fragment"], cookie, per_connection=1)
     lat = {name: [] for name in pages}
     wall = dict.fromkeys(pages, 0.0)
     for _ in range(ROUNDS):
@@ -376,9 +377,13 @@ def main() -> None:
             print(run_child(e, tmp, "populate", str(size)), end="", flush=True)
             pages = json.loads(run_child(e, tmp, "queries"))
             state = json.loads((tmp / "state.json").read_text())
-            server = start_server(e, tmp)  # fresh workers per size: the export's peak RSS is its own
+            server = start_server(e, tmp)
             try:
                 results[size] = measure_pages(pages, state["cookie"])
+            finally:
+                stop_server(server)
+            server = start_server(e, tmp)  # fresh workers: the peak RSS is the export's own, not a page's
+            try:
                 exports[size] = measure_export(server, state, state["cookie"])
             finally:
                 stop_server(server)

@@ -39,7 +39,7 @@ def test_the_manifest_credits_column_sums_to_what_the_task_was_charged(world):
                        charged_credits=Decimal("10"), estimated_credits=Decimal("8"))
     for _ in range(4):
         TaskOutputFactory(task=task, review_status=S.REVIEW_APPROVED)
-    text = export.manifest_csv(export.iter_rows(export.exportable_outputs(project)))
+    text = export.manifest_csv(export.iter_rows(export.exportable_outputs(project), project))
     rows = [r for r in csv.DictReader(io.StringIO(text)) if r["sku"] == "DRESS"]
     assert len(rows) == 4
     assert sum(Decimal(r["credits_charged_share"]) for r in rows) == Decimal("10")
@@ -49,7 +49,7 @@ def test_the_manifest_credits_column_sums_to_what_the_task_was_charged(world):
 
 def test_the_zip_starts_before_every_row_is_read(client, world, monkeypatch):
     manager, project, _ = world
-    monkeypatch.setattr(export, "ROWS_PER_QUERY", 2)
+    monkeypatch.setattr(export, "SKUS_PER_QUERY", 2)
     client.force_login(manager.user)
     response = client.get(reverse("project_export_zip", args=[project.pk]))
     with CaptureQueriesContext(connection) as first:
