@@ -402,8 +402,11 @@ def main() -> None:
     admin = results[large][ADMIN_SKU]["rps"]
     ratios = {n: results[large][n]["rps"] / admin for n in studio_pages}
     growth = {n: results[large][n]["p50_ms"] / results[small][n]["p50_ms"] for n in studio_pages}
-    print(f"slowest against admin at {large}: {min(ratios, key=ratios.get)}; "
-          f"most growth {small}→{large}: {max(growth, key=growth.get)}; {time.time() - started:.0f} s in all")
+    worst_ratio = sorted(ratios, key=ratios.get)[:4]
+    worst_growth = sorted(growth, key=growth.get, reverse=True)[:4]
+    print(f"lowest req/s ÷ admin at {large}: " + ", ".join(f"{n} {ratios[n]:.2f}" for n in worst_ratio))
+    print(f"most p50 growth {small}→{large}: " + ", ".join(f"{n} {growth[n]:.2f}" for n in worst_growth))
+    print(f"{time.time() - started:.0f} s in all")
     print(json.dumps({
         "min_ratio_to_admin": round(min(ratios.values()), 2),
         "max_growth": round(max(growth.values()), 2),
