@@ -10,3 +10,4 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["generations", "catalog"], related_name="jobs")
 app.autodiscover_tasks(["generations"], related_name="vision_jobs")  # media.caption_garment, media.nsfw_check
 app.autodiscover_tasks(["generations"], related_name="huhu_jobs")  # Huhu model, pose and credit-history syncs
+app.autodiscover_tasks(["generations"], related_name="export_jobs")  # media.write_export: large exports
