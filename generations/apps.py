@@ -10,9 +10,11 @@ class GenerationsConfig(AppConfig):
         # gate, caption new garment images), through the registry: the core names no vendor.
         from catalog import signals as catalog_signals
 
+        from . import batch_counts
         from .vendors import registry
 
         registry.connect_all()
+        batch_counts.connect()  # the ledger's charges and refunds into their batch's counter
         # A finished zip import moves its project Creating → Created (the catalog only announces it).
         catalog_signals.project_import_finished.connect(_import_finished, dispatch_uid="generations.import_finished")
 

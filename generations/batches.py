@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from catalog.models import SKU, Project
 
-from generations import lifecycle
 from generations import engine
+
+from . import batch_counts, lifecycle
 from .budget import ZERO, check_budget, committed_credits, spend_by_vendor  # noqa: F401 (the budget API)
 from .launch import LaunchError, launch_generation
 from .models import Batch, BatchState, Comparison, Task, TaskStatus
@@ -137,9 +138,11 @@ class BatchProgress:
     total: int
     done: int
     failed: int
-    running: int
+    running: int  # waiting + at the vendor, less those held for a person
     cancelled: int
     attention: int = 0  # held for a person (an unknown outcome, …): not running, not finished
+    waiting: int = 0  # not yet sent to the vendor (a paused batch keeps them here)
+    at_vendor: int = 0  # sent: the vendor finishes them whatever the batch's state
 
     @property
     def percent(self) -> int:
@@ -147,16 +150,30 @@ class BatchProgress:
 
 
 def progress(batch: Batch) -> BatchProgress:
-    finished = lifecycle.TERMINAL | {S.GENERATION_COMPLETED, S.EDITING_COMPLETED, S.REVIEW_SUBMITTED,
-                                     S.REVIEW_IN_PROCESS, S.REVIEW_APPROVED, S.REVIEW_REJECTED, S.CLIENT_REJECTED}
-    counts = batch.tasks.aggregate(
-        total=Count("pk"), done=Count("pk", filter=Q(status__in=finished)),
-        cancelled=Count("pk", filter=Q(step=CANCELLED_STEP)),
-        failed=Count("pk", filter=Q(status__in=lifecycle.FAILED) & ~Q(step=CANCELLED_STEP)),
-        attention=Count("pk", filter=Q(needs_attention=True) & ~Q(status__in=finished | lifecycle.FAILED)))
-    running = counts["total"] - counts["done"] - counts["failed"] - counts["cancelled"] - counts["attention"]
-    return BatchProgress(counts["total"], counts["done"], counts["failed"], running, counts["cancelled"],
-                         counts["attention"])
+    """From the batch's counters (batch_counts), plus the few tasks held for a person (a partial index finds them):
+    the cost does not grow with the number of tasks."""
+    batch.refresh_from_db(fields=["state", *batch_counts.BUCKETS, "tasks_total"])
+    held = batch.tasks.filter(needs_attention=True, status__in=lifecycle.IN_FLIGHT | {S.TASK_CREATED})
+    held_waiting = held_at_vendor = 0
+    for status in held.values_list("status", flat=True):
+        if status == S.TASK_CREATED:
+            held_waiting += 1
+        else:
+            held_at_vendor += 1
+    waiting, at_vendor = batch.tasks_waiting - held_waiting, batch.tasks_at_vendor - held_at_vendor
+    return BatchProgress(batch.tasks_total, batch.tasks_done, batch.tasks_failed, waiting + at_vendor,
+                         batch.tasks_cancelled, held_waiting + held_at_vendor, waiting, at_vendor)
+
+
+def keeps_moving(batch: Batch, progress: BatchProgress) -> bool:
+    """Whether the panel should keep polling: work at the vendor always finishes, even in a paused or cancelled
+    batch; waiting tasks move only while the batch runs (or when a worker already started paying for one)."""
+    if progress.at_vendor:
+        return True
+    if progress.waiting and batch.state == BatchState.RUNNING:
+        return True
+    return bool(progress.waiting) and batch.tasks.filter(status=S.TASK_CREATED, needs_attention=False).exclude(
+        attempt_key="").exists()
 
 
 # --- vendor comparisons ----------------------------------------------------------------------------------------------

@@ -4,14 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import DecimalField, Exists, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from catalog.models import Project
 
 from .models import Task, TaskStatus
 
 S = TaskStatus
+# Running: not yet sent, or at the vendor (the same set the engine may still move on its own).
+RUNNING = (S.TASK_CREATED, S.TASK_SUBMITTED, S.GENERATION_STARTED, S.GENERATION_IN_PROCESS, S.EDITING_SUBMITTED,
+           S.EDITING_IN_PROCESS)
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
@@ -20,12 +23,21 @@ class OverBudget(ValueError):
 
 
 def committed_credits(project: Project) -> Decimal:
-    """What the project's tasks have cost or are expected to cost: the charge once known, else the estimate.
-    Failed or cancelled tasks the vendor never charged hold nothing."""
-    tasks = Task.objects.filter(sku__project=project).exclude(
-        Q(status__in=[S.GENERATION_FAILED, S.EDITING_FAILED]) & Q(charged_credits=0))
-    total = tasks.aggregate(total=Coalesce(Sum(Greatest("estimated_credits", "charged_credits")), ZERO))["total"]
-    return Decimal(total)
+    """The estimate of the project's running tasks plus what the ledger charged (net of refunds).
+
+    A task that failed, or was cancelled, before it reached the vendor holds nothing; a finished task holds what the
+    vendor charged, not its estimate. Charges come from the batches' counters (batch_counts) and the estimate from
+    the running tasks only (the status index finds them), so the cost does not grow with the project's history.
+    A running task already charged for its current round counts its charge, not its estimate as well."""
+    from .models import Batch, CreditEntry, CreditKind
+
+    charged = Batch.objects.filter(project=project).aggregate(s=Coalesce(Sum("credits_charged"), ZERO))["s"]
+    this_round_charged = CreditEntry.objects.filter(task=OuterRef("pk"), kind=CreditKind.CHARGE,
+                                                    external_id=OuterRef("vendor_task_id"))
+    running = (Task.objects.filter(sku__project=project, status__in=RUNNING)
+               .exclude(Q(vendor_task_id__gt="") & Exists(this_round_charged)))
+    estimated = running.aggregate(s=Coalesce(Sum("estimated_credits"), ZERO))["s"]
+    return Decimal(charged) + Decimal(estimated)
 
 
 def check_budget(project: Project, additional: Decimal) -> None:
@@ -51,12 +63,12 @@ class VendorSpend:
 
 
 def spend_by_vendor(project: Project) -> list[VendorSpend]:
-    """Estimated against charged credits per vendor account, for the project page."""
-    rows = (Task.objects.filter(sku__project=project).values("account__vendor", "account__name")
-            .annotate(estimated=Coalesce(Sum("estimated_credits"), ZERO), charged=Coalesce(Sum("charged_credits"), ZERO),
-                      tasks=Count("pk"))
+    """Estimated against charged credits per vendor account, for the project page: from the batches' counters."""
+    from .models import Batch
+
+    rows = (Batch.objects.filter(project=project, account__isnull=False).values("account__vendor", "account__name")
+            .annotate(estimated=Coalesce(Sum("credits_estimated"), ZERO), charged=Coalesce(Sum("credits_charged"), ZERO),
+                      tasks=Coalesce(Sum("tasks_total"), 0))
             .order_by("account__name"))
     return [VendorSpend(r["account__vendor"], r["account__name"], r["estimated"], r["charged"], r["tasks"])
             for r in rows]
-
-

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog.models import SKU, Project, ProjectStatus, SKUStatus
 
+from . import batch_counts
 from .models import AccountState, Task, TaskOutput, TaskStatus, VendorAccount
 
 S = TaskStatus
@@ -95,6 +96,7 @@ def transition_task(task: Task, target: str, **fields) -> Task:
         changed = Task.objects.filter(pk=task.pk, status=task.status).update(status=target, updated_at=now, **fields)
         if not changed:
             raise LostRace(f"task {task.pk} is no longer {task.status!r}")
+        batch_counts.move(task.batch_id, (task.status, task.step), (target, fields.get("step", task.step)))
         task.status = target
         for name, value in fields.items():
             setattr(task, name, value)

@@ -192,6 +192,18 @@ class Batch(models.Model):
     comparison = models.ForeignKey(Comparison, null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="batches")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counters the polling fragments read instead of counting tasks (issue 17): kept current by
+    # lifecycle.transition_task (status buckets), launch (totals) and the credit ledger (charges).
+    account = models.ForeignKey(VendorAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tasks_total = models.PositiveIntegerField(default=0)
+    tasks_waiting = models.IntegerField(default=0, help_text="Not yet sent to the vendor")
+    tasks_at_vendor = models.IntegerField(default=0, help_text="Sent; the vendor is working on them")
+    tasks_done = models.IntegerField(default=0)
+    tasks_failed = models.IntegerField(default=0)
+    tasks_cancelled = models.IntegerField(default=0)
+    credits_estimated = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    credits_charged = models.DecimalField(max_digits=12, decimal_places=2, default=0,
+                                          help_text="What the ledger charged, net of refunds")
 
     objects = BatchQuerySet.as_manager()
 
@@ -256,7 +268,14 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["account", "step"], name="task_account_step")]
+        indexes = [
+            models.Index(fields=["account", "step"], name="task_account_step"),
+            # Dashboard "recent tasks", newest first (issue 17).
+            models.Index(fields=["-updated_at"], name="task_updated_at"),
+            # A batch's tasks held for a person: a handful among many (batches.progress).
+            models.Index(fields=["needs_attention"], condition=models.Q(needs_attention=True),
+                         name="task_needs_attention"),
+        ]
 
     def __str__(self):
         return f"Task {self.pk} · {self.sku} · {self.status}"
@@ -313,6 +332,10 @@ class TaskOutput(models.Model):
 
     class Meta:
         ordering = ["task", "round", "created_at"]
+        indexes = [
+            # The moderation count (held_count) and lane: a handful of flagged rows among many (issue 17).
+            models.Index(fields=["flagged"], condition=models.Q(flagged=True), name="output_flagged"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["task", "vendor_result_id"], condition=~models.Q(vendor_result_id=""),
                                     name="output_once_per_vendor_result"),
@@ -526,3 +549,49 @@ class HuhuImageRequest(models.Model):
     @property
     def polling(self) -> bool:
         return self.running or self.save_status == HuhuSaveStatus.SAVING
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Writing the zip"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ExportJobQuerySet(ProgramScoped):
+    program_path = "project__program"
+
+
+def export_upload_to(instance, filename):
+    import uuid
+
+    return f"exports/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.zip"
+
+
+class ExportJob(models.Model):
+    """A large export written by a worker into our storage (generations/export_jobs.py), with its progress."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="export_jobs")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", help_text="The team that asked")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    client_approved_only = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_upload_to, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Export {self.pk} of {self.project}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

@@ -33,6 +33,8 @@ urlpatterns = [
     # Export of approved images (roles.EXPORT)
     path("projects/<int:pk>/export.zip", export.project_export_zip, name="project_export_zip"),
     path("projects/<int:pk>/manifest.csv", export.project_export_manifest, name="project_export_manifest"),
+    path("exports/<int:pk>/", export.export_job, name="export_job"),
+    path("exports/<int:pk>/download/", export.export_job_download, name="export_job_download"),
     # Collections at scale: bulk generate with a pilot, budget and spend, batch controls (roles.GENERATE)
     path("projects/<int:pk>/bulk/", bulk.bulk_generate, name="bulk_generate"),
     path("projects/<int:pk>/bulk/estimate/", bulk.bulk_estimate, name="bulk_estimate"),

@@ -12,3 +12,4 @@ app.autodiscover_tasks(["generations.engine", "catalog"], related_name="jobs")
 # Each vendor package's own jobs (Huhu's syncs, ArtEmotion's captions and NSFW checks), by name from settings:
 # the Celery app imports no vendor module itself.
 app.autodiscover_tasks(lambda: settings.STUDIO_VENDOR_PACKAGES, related_name="jobs")
+app.autodiscover_tasks(["generations"], related_name="export_jobs")  # media.write_export: large exports

@@ -226,6 +226,10 @@ STUDIO_ZIP_MAX_ARCHIVE_BYTES = env.int("STUDIO_ZIP_MAX_ARCHIVE_BYTES", default=2
 STUDIO_ZIP_MAX_ENTRIES = env.int("STUDIO_ZIP_MAX_ENTRIES", default=5000)
 STUDIO_ZIP_MAX_TOTAL_BYTES = env.int("STUDIO_ZIP_MAX_TOTAL_BYTES", default=8 * 1024**3)
 STUDIO_ZIP_MAX_RATIO = env.float("STUDIO_ZIP_MAX_RATIO", default=50.0)
+# Exports of more approved outputs than this are written by a worker into storage and offered as a download link
+# (generations/export_jobs.py); smaller ones stream straight to the browser.
+STUDIO_EXPORT_BACKGROUND_FILES = env.int("STUDIO_EXPORT_BACKGROUND_FILES", default=2000)
+STUDIO_EXPORT_TIME_LIMIT = env.int("STUDIO_EXPORT_TIME_LIMIT", default=3 * 3600)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file, never to memory
 DATA_UPLOAD_MAX_NUMBER_FILES = STUDIO_MAX_UPLOAD_FILES
 # Bytes fetched from a vendor output URL at most (images and videos).

@@ -20,7 +20,7 @@ from studio.tenancy import member_required
 
 from .. import batches, budget, launch
 from ..bulk_forms import BulkGenerateForm, ProjectBudgetForm
-from ..models import AccountState, Batch, BatchState, VendorAccount
+from ..models import AccountState, Batch, VendorAccount
 from ..vendors.base import VendorError
 from .common import team_project
 from .generate import _model_picker, _pose_picker
@@ -210,8 +210,9 @@ def _panel(request: HttpRequest, batch: Batch, *, toasts: bool = False):
     progress = batches.progress(batch)
     rest_ids = (batch.config.get("rest_sku_ids") or []) if batch.is_pilot else []
     rest_batch = batch.rest.order_by("pk").first() if rest_ids else None
-    # A paused batch's unsubmitted tasks wait for a person, not for the engine: nothing to poll for.
-    polling = bool(progress.running) and batch.state == BatchState.RUNNING
+    # Work at the vendor finishes whatever the batch's state, so the panel follows it while any is in flight; a
+    # paused batch's unsubmitted tasks wait for a person, not for the engine.
+    polling = batches.keeps_moving(batch, progress)
     may_control = can(request.membership, GENERATE)
     context = {"batch": batch, "progress": progress, "polling": polling, "toasts": toasts,
                "may_control": may_control, "rest_count": len(rest_ids), "rest_batch": rest_batch,

@@ -2,7 +2,7 @@
 
 Each polls with hx-trigger="every 2s" while work runs and answers 286 (htmx: stop polling) once it is done.
 """
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -11,7 +11,7 @@ from studio.roles import GENERATE, REVIEW, can
 from studio.tenancy import member_required
 
 from .. import review
-from ..lifecycle import FAILED, REGENERATE_FROM
+from ..lifecycle import REGENERATE_FROM
 from ..models import Batch, BatchState, Task, TaskStatus
 from .common import RUNNING, paginate, team_project, team_sku
 
@@ -41,24 +41,27 @@ def card_tasks(request: HttpRequest):
     return review.with_cards(membership, review.visible_tasks(membership))
 
 
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
 @require_GET
 @member_required()
 def project_batches(request: HttpRequest, pk: int):
+    """The project's latest batches from their counters (generations/batch_counts.py): the same cost for a project
+    of 50 tasks as for one of 50,000, and the same buckets as each batch's own panel, so the two always agree."""
     project = team_project(request, pk)
-    running_filter = Q(tasks__status__in=RUNNING)
-    batches = list(
-        Batch.objects.for_team(request.team).filter(project=project)
-        .annotate(total=Count("tasks"), failed=Count("tasks", filter=Q(tasks__status__in=FAILED)),
-                  running=Count("tasks", filter=running_filter))
-        .order_by("-created_at")[:BATCHES_SHOWN]
-    )
+    project_batches = Batch.objects.for_team(request.team).filter(project=project)
+    batches = list(project_batches.order_by("-created_at")[:BATCHES_SHOWN])
     for batch in batches:
-        batch.done = batch.total - batch.failed - batch.running
-        batch.done_pct = round(100 * batch.done / batch.total) if batch.total else 0
-        batch.failed_pct = round(100 * batch.failed / batch.total) if batch.total else 0
-    # A paused batch's unsubmitted tasks wait for a person, not for the engine: nothing to poll for.
-    waiting_on_person = Q(batch__state=BatchState.PAUSED, status=TaskStatus.TASK_CREATED)
-    polling = Task.objects.filter(sku__project=project, status__in=RUNNING).exclude(waiting_on_person).exists()
+        batch.done, batch.failed, batch.cancelled = batch.tasks_done, batch.tasks_failed, batch.tasks_cancelled
+        batch.waiting, batch.at_vendor, batch.total = batch.tasks_waiting, batch.tasks_at_vendor, batch.tasks_total
+        batch.done_pct = _percent(batch.done, batch.total)
+        batch.failed_pct = _percent(batch.failed, batch.total)
+        batch.cancelled_pct = _percent(batch.cancelled, batch.total)
+    # Work at the vendor finishes in any batch state; a paused batch's unsubmitted tasks wait for a person.
+    polling = project_batches.filter(Q(tasks_at_vendor__gt=0)
+                                     | Q(tasks_waiting__gt=0, state=BatchState.RUNNING)).exists()
     context = {"project": project, "batches": batches, "polling": polling}
     return render(request, "generations/progress.html#batches", context, status=200 if polling else STOP_POLLING)
 

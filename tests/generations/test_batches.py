@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from generations import batches, lifecycle
 from generations.launch import LaunchError, new_form_token
-from generations.models import BatchState, Task, TaskStatus as S
+from generations.models import BatchState, CreditEntry, CreditKind, Task, TaskStatus as S
 from studio.models import Role
 from tests.factories import (GarmentImageFactory, MembershipFactory, ModelImageFactory, ProjectFactory, SKUFactory,
                              VendorAccountFactory)
@@ -113,7 +113,9 @@ def test_retry_only_the_failed_ones_not_the_cancelled(setup, monkeypatch):
 def test_spend_by_vendor_shows_estimated_against_charged(setup):
     member, project, skus, account, model_image = setup
     batch = bulk(setup, skus=skus[:2])
-    Task.objects.filter(pk=batch.tasks.first().pk).update(charged_credits=3)
+    task = batch.tasks.first()
+    CreditEntry.objects.create(team=member.team, account=account, task=task, kind=CreditKind.CHARGE, credits=3,
+                               external_id="vendor-1")  # what the engine writes when the vendor charges
     [row] = batches.spend_by_vendor(project)
     assert (row.account, row.estimated, row.charged, row.tasks) == (account.name, Decimal("4"), Decimal("3"), 2)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from generations import batches, lifecycle
 from generations.launch import new_form_token
-from generations.models import Batch, BatchState, Task, TaskStatus as S
+from generations.models import Batch, BatchState, CreditEntry, CreditKind, Task, TaskStatus as S
 from studio.models import Role
 from tests import factories as f
 from tests.generations.test_review import login, make_studio
@@ -171,7 +171,7 @@ def test_pause_and_resume_change_the_batch_and_the_buttons(client, studio, djang
     batch = _launch(studio)
     login(client, studio, Role.CREATIVE)
     panel = _panel(client, batch)
-    assert 'data-action="pause"' in panel and "3 running" in panel and 'data-action="resume"' not in panel
+    assert 'data-action="pause"' in panel and "3 waiting" in panel and 'data-action="resume"' not in panel
 
     paused = _post(client, "batch_pause", batch).content.decode()
     batch.refresh_from_db()
@@ -213,7 +213,7 @@ def test_retry_only_the_failed_ones_runs_the_failed_task_again(client, studio):
     failed.refresh_from_db()
     assert failed.status == S.TASK_SUBMITTED and failed.round == 2
     assert "Retrying 1 failed task" in html and "Retry only the failed ones" not in html
-    assert "0 failed" in html and "3 running" in html
+    assert "0 failed" in html and "1 at the vendor · 2 waiting" in html
 
 
 def test_without_htmx_a_control_redirects_to_the_project_page(client, studio):
@@ -274,9 +274,19 @@ def test_the_batch_panel_costs_the_same_with_2_tasks_as_with_20(client):
 
 
 # --- budget and spend ------------------------------------------------------------------------------------------------
+def _charge(task, credits, vendor_id="vendor-1"):
+    """What the engine does when a vendor takes a task and charges it."""
+    Task.objects.filter(pk=task.pk).update(vendor_task_id=vendor_id)
+    task.vendor_task_id = vendor_id
+    lifecycle.transition_task(task, S.TASK_SUBMITTED)
+    CreditEntry.objects.create(team=task.team, account=task.account, task=task, kind=CreditKind.CHARGE,
+                               credits=credits, external_id=vendor_id)
+    Task.objects.filter(pk=task.pk).update(charged_credits=credits)
+
+
 def test_a_manager_sets_the_budget_and_the_fragment_shows_what_is_left(client, studio):
     batch = _launch(studio, skus=studio.skus[:2], num_outputs=2)
-    Task.objects.filter(pk=batch.tasks.order_by("pk").first().pk).update(charged_credits=3)
+    _charge(batch.tasks.order_by("pk").first(), 3)
     login(client, studio, Role.MANAGER)
     response = client.post(reverse("project_budget", args=[studio.project.pk]), {"budget_credits": "12"},
                            headers=HTMX)

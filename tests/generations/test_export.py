@@ -71,7 +71,7 @@ def test_the_manifest_maps_every_file_to_its_sku_approvals_and_storage(client, p
     assert back["sku"] == "TEE 01/red" and back["garment_images"] == "TEE 01/red-back.png"
     assert back["review_approved_by"] == manager.user.username
     assert back["client_approved_by"] == client_member.user.username and back["client_approved_at"]
-    assert back["storage_path"] == outputs[2].file.name and back["credits_charged"] == "2.00"
+    assert back["storage_path"] == outputs[2].file.name and back["task_credits_charged"] == "2.00"
     assert back["pose"] and back["model"] and back["prompt"] == "studio shot"
 
 

@@ -82,7 +82,7 @@ def test_batch_progress_counts_done_failed_and_total_and_polls_while_running(cli
     html = response.content.decode()
     assert response.status_code == 200
     assert "Try-on · 3 SKUs" in html
-    assert "1 done · 1 failed · 3 total · 1 running" in html
+    assert "1 done · 1 failed · 3 total · 1 at the vendor" in html
     assert 'hx-trigger="every 2s"' in html
 
 

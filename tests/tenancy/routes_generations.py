@@ -24,6 +24,8 @@ OBJECT_ROUTES: dict = {
     "huhu_sync_poses": lambda w: {"pk": w.program.pk},
     "account_sync_credits": lambda w: {"pk": w.account.pk},
     "project_export_manifest": lambda w: {"pk": w.project.pk},
+    "export_job": lambda w: {"pk": _export_job(w).pk},
+    "export_job_download": lambda w: {"pk": _export_job(w).pk},
     "bulk_generate": lambda w: {"pk": w.project.pk},
     "bulk_estimate": lambda w: {"pk": w.project.pk},
     "project_spend": lambda w: {"pk": w.project.pk},
@@ -70,6 +72,18 @@ def _comparison(w):
     comparison = Comparison.objects.create(project=w.project, label=f"{w.task.prompt} comparison", winner=w.task)
     Batch.objects.filter(pk=w.batch.pk).update(comparison=comparison)
     return comparison
+
+
+def _export_job(w):
+    """Team A's finished background export of its project, its zip in storage."""
+    from django.core.files.base import ContentFile
+
+    from generations.models import ExportJob, ExportState
+
+    job = ExportJob.objects.create(project=w.project, team=w.project.program.team, state=ExportState.DONE, total=1,
+                                   done=1)
+    job.file.save("export.zip", ContentFile(f"{w.task.prompt} zip".encode()))
+    return job
 
 
 def _huhu_request(w):
