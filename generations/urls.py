@@ -5,6 +5,7 @@ from .views import bulk, comparisons
 from .views import vendor_panels
 from .views import moderation
 from .views import huhu_models
+from .views import fix_output
 
 urlpatterns = [
     # Generate (roles.GENERATE)
@@ -25,6 +26,9 @@ urlpatterns = [
     path("outputs/<int:pk>/review/", review.review_decide, name="review_decide"),
     path("projects/<int:pk>/approve/", client.client_board, name="client_board"),
     path("outputs/<int:pk>/approve/", client.client_decide, name="client_decide"),
+    path("projects/<int:pk>/approve/bulk/", client.client_bulk_approve, name="client_bulk_approve"),
+    # Fix one image at a time: remake one rejected output (roles.GENERATE)
+    path("outputs/<int:pk>/regenerate/", fix_output.output_regenerate, name="output_regenerate"),
     # Output files from our storage, after a tenancy check
     path("outputs/<int:pk>/file/", outputs.output_file, name="output_file"),
     path("outputs/<int:pk>/thumbnail/", outputs.output_thumbnail, name="output_thumbnail"),

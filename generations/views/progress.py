@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from studio.roles import GENERATE, REVIEW, can
+from studio.roles import GENERATE, REVIEW, SEE_UNAPPROVED, can
 from studio.tenancy import member_required
 
 from .. import review
@@ -42,7 +42,7 @@ def card_tasks(request: HttpRequest):
 
 
 @require_GET
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def project_batches(request: HttpRequest, pk: int):
     project = team_project(request, pk)
     running_filter = Q(tasks__status__in=RUNNING)
@@ -67,13 +67,17 @@ def project_batches(request: HttpRequest, pk: int):
 @member_required()
 def sku_tasks(request: HttpRequest, pk: int):
     sku = team_sku(request, pk)
+    if not can(request.membership, SEE_UNAPPROVED):  # a client sees the approved images, never task cards
+        from .client import sku_outputs
+
+        return sku_outputs(request, sku)
     page = paginate(request, card_tasks(request).filter(sku=sku).order_by("-created_at", "-pk"), TASKS_PER_PAGE)
     context = {"sku": sku, "page": page, "tasks": prepare_cards(request, page.object_list)}
     return render(request, "generations/progress.html#task_list", context)
 
 
 @require_GET
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def task_card(request: HttpRequest, pk: int):
     task = get_object_or_404(card_tasks(request), pk=pk)
     prepare_cards(request, [task])
