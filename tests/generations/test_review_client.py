@@ -95,7 +95,7 @@ def test_the_client_approves_with_htmx_and_sees_the_decision(client, studio, mix
         headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Client approved" in html
+    assert '<span class="badge client-status">Approved</span>' in html  # in the client's words
     assert f"Approved {studio.sku.code}." in html
     assert statuses(mixed["task"])[0] == S.CLIENT_APPROVED
 
