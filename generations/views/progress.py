@@ -11,11 +11,13 @@ from studio.roles import GENERATE, REVIEW, SEE_UNAPPROVED, can
 from studio.tenancy import member_required
 
 from .. import review
+from ..launch import new_form_token
 from ..lifecycle import FAILED, REGENERATE_FROM
 from ..models import Batch, BatchState, Task, TaskStatus
 from .common import RUNNING, paginate, team_project, team_sku
 
 STOP_POLLING = 286
+REJECTED_OUTPUT = {TaskStatus.REVIEW_REJECTED, TaskStatus.CLIENT_REJECTED}
 AWAITING_REVIEW = {TaskStatus.REVIEW_SUBMITTED, TaskStatus.REVIEW_IN_PROCESS}
 BATCHES_SHOWN = 10
 TASKS_PER_PAGE = 20
@@ -33,7 +35,18 @@ def prepare_cards(request: HttpRequest, tasks) -> list[Task]:
         task.awaiting_review = task.status in AWAITING_REVIEW
         task.can_build_on = may_regenerate  # edit / upscale / video from an approved output
         task.can_settle = may_review and task.outcome_unknown  # resubmit / mark failed a lost paid call
+        _mark_rejections(task, may_regenerate)
     return tasks
+
+
+def _mark_rejections(task: Task, may_regenerate: bool) -> None:
+    """Each rejected output carries its reject comment on its card, and may be remade alone (issue 16.3)."""
+    comments = {e.output_id: e.comment for e in getattr(task, "history", []) if e.decision == "rejected" and e.comment}
+    for output in getattr(task, "visible_outputs", []):
+        output.reject_comment = comments.get(output.pk, "")
+        output.can_remake = may_regenerate and output.review_status in REJECTED_OUTPUT
+        if output.can_remake:
+            output.remake_token = new_form_token()  # a double click lands on the same remake
 
 
 def card_tasks(request: HttpRequest):

@@ -17,6 +17,7 @@ from studio.tenancy import member_required
 from studio import inbox
 
 from .. import board, large_view, review, runs, vision
+from ..launch import new_form_token
 from ..lifecycle import IllegalTransition, LostRace
 from ..models import Decision, Operation, ReviewStage, TaskOutput, Vendor
 from .common import team_project
@@ -44,7 +45,7 @@ def _board(request: HttpRequest, project, selected_pk=None, status=200):
         "held_count": lambda: vision.held_outputs(request.team).filter(task__sku__project=project).count(),
         # Called only where the page head renders: paid calls whose outcome a person must settle.
         "unknown_outcomes": lambda: held_tasks(request, sku__project=project),
-        "may_regenerate": can(request.membership, GENERATE),
+        "may_regenerate": can(request.membership, GENERATE), "remake_token": new_form_token(),
         **large_view.context(selected, review.visible_outputs(request.membership)),
     }
     if is_fragment(request) and request.htmx.target == "review-preview":
