@@ -15,7 +15,12 @@
   function board() { return document.querySelector("[data-review-board]"); }
   function tiles() { return Array.from(document.querySelectorAll(".review-tile")); }
   function selectedTile() { return document.querySelector(".review-tile.is-selected") || tiles()[0] || null; }
-  function typing(el) { return el && (el.tagName === "TEXTAREA" || el.tagName === "INPUT" || el.tagName === "SELECT" || el.isContentEditable); }
+  var NOT_TEXT = ["range", "checkbox", "radio", "button", "submit"];
+  function typing(el) {
+    if (!el) return false;
+    if (el.tagName === "INPUT") return NOT_TEXT.indexOf(el.type) < 0;  // a slider or a tick box takes no letters
+    return el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable;
+  }
 
   function select(tile) {
     if (!tile) return;
