@@ -47,7 +47,7 @@ def output_rejected(output, actor, comment: str) -> None:
     if launcher is None or launcher == actor or not comment.strip():
         return
     sku = task.sku
-    url = reverse("review_board", args=[sku.project_id]) + f"?status=rejected&sku={sku.code}"
+    url = reverse("sku_detail", args=[sku.pk])  # where the card shows the comment and "Regenerate this one"
     notify(task.team, launcher, REJECTED,
            f"{actor.username} rejected an output of {sku.code}: “{comment.strip()[:300]}”", url)
 

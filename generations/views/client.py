@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from studio import inbox
 from studio.htmx import is_fragment
 from studio.ids import parse_ids
 from studio.roles import CLIENT_REVIEW
@@ -73,6 +74,8 @@ def client_decide(request: HttpRequest, pk: int):
     else:
         verb = "Approved" if decision == Decision.APPROVED else "Rejected"
         messages.success(request, f"{verb} {output.task.sku.code}.")
+        if decision == Decision.REJECTED:
+            inbox.output_rejected(output, request.user, request.POST.get("comment", ""))
     project = output.task.sku.project
     from_board = request.POST.get("from") == "board"
     if not is_fragment(request):

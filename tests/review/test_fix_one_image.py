@@ -146,3 +146,14 @@ def test_the_inbox_is_per_person_and_per_team(client, studio):
                                 text="SECRET-NOTE")
     client.force_login(other)
     assert "SECRET-NOTE" not in client.get(reverse("inbox")).content.decode()
+
+
+def test_the_launcher_hears_when_the_client_asks_for_changes(client, studio):
+    manager = studio["users"][Role.MANAGER]
+    for output in studio["outputs"]:
+        review.approve(output, manager)
+    client.force_login(studio["users"][Role.CLIENT])
+    client.post(reverse("client_decide", args=[studio["outputs"][0].pk]),
+                {"decision": "rejected", "comment": "Colour is off"})
+    message = InboxMessage.objects.get(recipient=studio["users"][Role.CREATIVE])
+    assert "Colour is off" in message.text
