@@ -107,6 +107,21 @@ def test_filters_narrow_the_board_and_group_headings_count_their_outputs(client,
     assert 'href="/projects/%d/"' % project.pk in html  # the breadcrumb back to the project
 
 
+def test_previous_and_first_go_back_to_the_same_pages(client, studio):
+    member, project = studio
+    fill(project, f.VendorAccountFactory(team=member.team), 120)
+    client.force_login(member.user)
+    url = reverse("review_board", args=[project.pk]) + "?group=sku"
+    page1 = _get(client, url)
+    page2 = _get(client, _next_link(page1))
+    page3 = _get(client, _next_link(page2))
+    back = re.search(r'href="([^"]+)"[^>]*data-prev-page', page3).group(1)
+    assert _tiles(_get(client, unescape(back))) == _tiles(page2)
+    first = re.search(r'href="([^"]+)"[^>]*data-first-page', page3).group(1)
+    assert _tiles(_get(client, unescape(first))) == _tiles(page1)
+    assert "data-prev-page" not in page1
+
+
 def test_a_mangled_cursor_shows_the_first_page_instead_of_an_error(client, studio):
     member, project = studio
     fill(project, f.VendorAccountFactory(team=member.team), 10)
