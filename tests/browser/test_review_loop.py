@@ -41,6 +41,16 @@ def season(db):
             "current": current, "account": account}
 
 
+PINCH = """pane => {
+  const r = pane.getBoundingClientRect(), cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+  const fire = (type, id, x) => pane.dispatchEvent(new PointerEvent(type, {pointerId: id, clientX: x, clientY: cy,
+    bubbles: true, pointerType: "touch", isPrimary: id === 1}));
+  fire("pointerdown", 1, cx - 10); fire("pointerdown", 2, cx + 10);
+  for (let d = 12; d <= 40; d += 4) { fire("pointermove", 1, cx - d); fire("pointermove", 2, cx + d); }
+  fire("pointerup", 1, cx - 40); fire("pointerup", 2, cx + 40);
+}"""
+
+
 def _scale(page):
     return float(page.locator("[data-compare]").get_attribute("data-scale") or 1)
 
@@ -101,6 +111,11 @@ def test_review_beside_the_garment_with_zoom_a_b_keyboard_and_one_output_remade(
     expect(page.locator("[data-ab-previous]")).to_be_hidden()
     page.keyboard.press("0")
     expect(page.locator("[data-zoom-level]")).to_have_text("Fit")
+    # Pinch on the garment (two touch pointers moving apart) zooms every pane.
+    page.eval_on_selector('[data-pane="garment-back"]', PINCH)
+    assert _scale(page) > 1.5
+    assert len(set(t.split("scale")[1] for t in _transforms(page))) == 1
+    page.keyboard.press("0")
 
     # Reject with r + comment + Enter, then "a" approves the next output instead of typing into the box.
     page.keyboard.press("r")
