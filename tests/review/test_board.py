@@ -166,3 +166,27 @@ def test_a_board_costs_the_same_queries_with_50_outputs_as_with_5000_on_any_page
             deep, _html = _queries(client, link)
             counts[(size, "deep")] = deep
     assert counts[(50, "first")] == counts[(5000, "first")] == counts[(5000, "deep")], counts
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN ANALYZE of PostgreSQL's sort")
+def test_a_deep_page_of_5000_outputs_sorts_in_memory_on_postgresql(studio):
+    """OFFSET pages sorted every preceding row and spilled to disk at page 50 (issue 17); a seek page reads the
+    next rows after its cursor with a LIMIT, so PostgreSQL keeps only a page's worth in a top-N sort."""
+    from generations import board, review
+    from django.test import RequestFactory
+
+    member, project = studio
+    fill(project, f.VendorAccountFactory(team=member.team), 5000)
+    outputs_after = None
+    chosen = board.Board.from_request(RequestFactory().get("/"), statuses=board.REVIEW_STATUSES,
+                                      default_status="waiting")
+    outputs = chosen.apply(review.board_outputs(project))
+    for _ in range(50):  # walk to page 50
+        page = keyset.seek(outputs, ("group_key", "pk"), 48, after=outputs_after)
+        outputs_after = page.next_cursor
+    values = keyset.decode(outputs_after, 2)
+    deep = outputs.filter(keyset._beyond(("group_key", "pk"), values, "gt")).order_by("group_key", "pk")[:49]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the planner's statistics, as autovacuum keeps them in production
+    plan = deep.explain(analyze=True)
+    assert "external merge" not in plan and "Disk" not in plan, plan
