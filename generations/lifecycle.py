@@ -101,6 +101,10 @@ def transition_task(task: Task, target: str, **fields) -> Task:
         for name, value in fields.items():
             setattr(task, name, value)
         rollup_sku(task.sku_id)
+        if task.batch_id and target in FAILED | {S.GENERATION_COMPLETED, S.EDITING_COMPLETED, S.REVIEW_SUBMITTED}:
+            from .review_notices import when_batch_finishes
+
+            when_batch_finishes(task.batch_id)  # managers hear when the whole batch waits for review
     return task
 
 

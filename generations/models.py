@@ -238,6 +238,10 @@ class Task(models.Model):
     prompt = models.TextField(blank=True)
     num_outputs = models.PositiveSmallIntegerField(default=1)
     options = models.JSONField(default=dict, blank=True, help_text="Vendor options checked by the capability table")
+    # Per-output regenerate (generations/regenerate_output.py): this task remakes one rejected output, with the same
+    # inputs; its outputs replace that one.
+    replaces = models.ForeignKey("TaskOutput", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="replacements", help_text="The rejected output this task remakes")
 
     # Engine bookkeeping (generations/engine/runs.py). `step` is what the engine does next; `round` counts generation
     # rounds (a regenerate starts a new round with a new attempt key).

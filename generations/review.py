@@ -10,7 +10,7 @@ never an unapproved one, on every page and fragment.
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from studio.roles import SEE_UNAPPROVED, can
 
@@ -86,6 +86,30 @@ def awaiting_review(project) -> QuerySet:
         .select_related("task", "task__sku", "task__account")
         .order_by("task__sku__code", "task_id", "round", "pk")
     )
+
+
+def board_outputs(project, *, waiting_only: bool = True) -> QuerySet:
+    """The review board's rows before its filters (generations/board.py): outputs of the project, held ones
+    excluded; the waiting queue keeps only tasks in which a decision can be taken now."""
+    outputs = TaskOutput.objects.filter(task__sku__project=project, flagged=False)
+    if waiting_only:
+        outputs = outputs.filter(task__status__in=REVIEWABLE_TASK)
+    return outputs.select_related("task", "task__sku", "task__account", "task__batch", "task__model_image",
+                                  "task__model_image__fashion_model", "task__pose")
+
+
+def output_history(output: TaskOutput, membership) -> QuerySet:
+    """Every decision on this output and on the outputs it replaced or that replace it (a per-output
+    regenerate chain), oldest first. A client sees only the client stage."""
+    related = [output.pk]
+    if output.task.replaces_id:
+        related.append(output.task.replaces_id)
+    events = (ReviewEvent.objects.filter(Q(output_id__in=related) | Q(task__replaces_id=output.pk))
+              .select_related("actor").order_by("created_at", "pk"))
+    if not sees_unapproved(membership):
+        events = events.filter(stage=ReviewStage.CLIENT, output__review_status__in=CLIENT_VISIBLE,
+                               output__flagged=False)
+    return events[:100]
 
 
 def client_outputs(project) -> QuerySet:

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from .vendors import registry
-from .views import accounts, bulk, client, comparisons, export, generate, outputs, progress, review
+from .views import accounts, bulk, client, comparisons, export, fix_output, generate, outputs, progress, review
 
 urlpatterns = [
     # Generate (roles.GENERATE)
@@ -22,6 +22,9 @@ urlpatterns = [
     path("outputs/<int:pk>/review/", review.review_decide, name="review_decide"),
     path("projects/<int:pk>/approve/", client.client_board, name="client_board"),
     path("outputs/<int:pk>/approve/", client.client_decide, name="client_decide"),
+    path("projects/<int:pk>/approve/bulk/", client.client_bulk_approve, name="client_bulk_approve"),
+    # Fix one image at a time: remake one rejected output (roles.GENERATE)
+    path("outputs/<int:pk>/regenerate/", fix_output.output_regenerate, name="output_regenerate"),
     # Output files from our storage, after a tenancy check
     path("outputs/<int:pk>/file/", outputs.output_file, name="output_file"),
     path("outputs/<int:pk>/thumbnail/", outputs.output_thumbnail, name="output_thumbnail"),

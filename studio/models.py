@@ -123,3 +123,23 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.team} ({self.role})"
+
+
+class InboxMessage(models.Model):
+    """One line in a person's in-app inbox (studio/inbox.py): an output of theirs was rejected with a comment, a
+    batch is ready for review. Per team, so switching teams never shows another team's news."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="inbox_messages")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_messages")
+    kind = models.CharField(max_length=20)
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "team", "read_at"], name="inbox_unread")]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.text}"

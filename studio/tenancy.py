@@ -77,5 +77,11 @@ def team_context(request):
         return {}
     # Clients see no vendor account or vendor error messages at all (issue 14.2): only the studio's own words.
     sees_vendor_messages = bool(membership) and membership.role != "client"
+    from .inbox import unread_count
+
     return {"current_membership": membership, "current_team": membership.team if membership else None,
-            "sees_vendor_messages": sees_vendor_messages}
+            "sees_vendor_messages": sees_vendor_messages,
+            # A client sees the work, not the machinery (issue 16.4): no task statuses, vendors, batches, imports.
+            "sees_internals": can(membership, "see_unapproved"),
+            # Evaluated only where the top bar renders it (one COUNT per full page, none for fragments).
+            "inbox_unread": lambda: unread_count(request.user, membership.team if membership else None)}

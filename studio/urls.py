@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from generations.views import media as media_views
 
-from . import views, views_audit, views_invitations, views_team
+from . import views, views_audit, views_inbox, views_invitations, views_team
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("team/members/<int:pk>/role/", views_team.team_member_role, name="team_member_role"),
     path("team/members/<int:pk>/remove/", views_team.team_member_remove, name="team_member_remove"),
     path("team/audit/", views_audit.team_audit, name="team_audit"),
+    path("inbox/", views_inbox.inbox, name="inbox"),  # every member: their own messages in this team
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -78,7 +78,7 @@ def _project_import(request: HttpRequest, project: Project):
 
 
 @require_GET
-@member_required()
+@member_required(roles.SEE_UNAPPROVED)
 def import_detail(request: HttpRequest, pk: int):
     job = get_object_or_404(ZipImport.objects.for_team(request.team).select_related("project"), pk=pk)
     running = job.status in (ImportStatus.UPLOADING, ImportStatus.QUEUED, ImportStatus.RUNNING)

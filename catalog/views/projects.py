@@ -44,9 +44,22 @@ def sku_grid(project: Project):
     return annotate_cover(skus, GarmentImage.objects.order_by("created_at", "pk"), "sku")
 
 
+def client_sku_grid(project: Project):
+    """A client's grid (issue 16.4): covers and the client's own counts, never tasks or unapproved outputs."""
+    from generations.client_view import with_client_counts
+
+    return with_client_counts(annotate_cover(project.skus.all(), GarmentImage.objects.order_by("created_at", "pk"),
+                                             "sku"))
+
+
 def _context(request, project: Project, form: SKUForm | None = None) -> dict:
-    page = paginate(request, sku_grid(project))
+    internal = roles.can(request.membership, roles.SEE_UNAPPROVED)
+    page = paginate(request, sku_grid(project) if internal else client_sku_grid(project))
     attach_covers(page, GarmentImage._meta.get_field("image"))
+    if not internal:
+        from generations.client_view import label_skus
+
+        label_skus(page.object_list)
     return {"project": project, "program": project.program, "page": page, "skus": page.object_list,
             "form": form or SKUForm(project=project), "direct_upload": s3_uploads.enabled(), **permissions(request)}
 

@@ -30,7 +30,12 @@ def sku_context(request, sku) -> dict:
 @member_required()
 def sku_detail(request: HttpRequest, pk: int):
     sku = visible_sku(request, pk)
-    return render(request, TEMPLATE, sku_context(request, sku))
+    context = sku_context(request, sku)
+    if not roles.can(request.membership, roles.SEE_UNAPPROVED):
+        from generations.client_view import sku_status_of
+
+        context["client_status"] = sku_status_of(sku)  # the client's words, not the studio's lifecycle
+    return render(request, TEMPLATE, context)
 
 
 @require_POST

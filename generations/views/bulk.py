@@ -15,7 +15,7 @@ from django_htmx.http import trigger_client_event
 from catalog.views.common import is_fragment, render_page
 from studio import audit
 from studio.ids import parse_ids
-from studio.roles import GENERATE, REVIEW, can
+from studio.roles import GENERATE, REVIEW, SEE_UNAPPROVED, can
 from studio.tenancy import member_required
 
 from .. import batches, budget, launch
@@ -224,7 +224,7 @@ def _panel(request: HttpRequest, batch: Batch, *, toasts: bool = False):
 
 
 @require_GET
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def batch_panel(request: HttpRequest, pk: int):
     """One batch: its progress (done, failed, cancelled, total) and the controls this member may use."""
     response = _panel(request, team_batch(request, pk))

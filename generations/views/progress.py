@@ -7,15 +7,17 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from studio.roles import GENERATE, REVIEW, can
+from studio.roles import GENERATE, REVIEW, SEE_UNAPPROVED, can
 from studio.tenancy import member_required
 
 from .. import review
+from ..launch import new_form_token
 from ..lifecycle import REGENERATE_FROM
 from ..models import Batch, BatchState, Task, TaskStatus
 from .common import RUNNING, paginate, team_project, team_sku
 
 STOP_POLLING = 286
+REJECTED_OUTPUT = {TaskStatus.REVIEW_REJECTED, TaskStatus.CLIENT_REJECTED}
 AWAITING_REVIEW = {TaskStatus.REVIEW_SUBMITTED, TaskStatus.REVIEW_IN_PROCESS}
 BATCHES_SHOWN = 10
 TASKS_PER_PAGE = 20
@@ -33,7 +35,18 @@ def prepare_cards(request: HttpRequest, tasks) -> list[Task]:
         task.awaiting_review = task.status in AWAITING_REVIEW
         task.can_build_on = may_regenerate  # edit / upscale / video from an approved output
         task.can_settle = may_review and task.outcome_unknown  # resubmit / mark failed a lost paid call
+        _mark_rejections(task, may_regenerate)
     return tasks
+
+
+def _mark_rejections(task: Task, may_regenerate: bool) -> None:
+    """Each rejected output carries its reject comment on its card, and may be remade alone (issue 16.3)."""
+    comments = {e.output_id: e.comment for e in getattr(task, "history", []) if e.decision == "rejected" and e.comment}
+    for output in getattr(task, "visible_outputs", []):
+        output.reject_comment = comments.get(output.pk, "")
+        output.can_remake = may_regenerate and output.review_status in REJECTED_OUTPUT
+        if output.can_remake:
+            output.remake_token = new_form_token()  # a double click lands on the same remake
 
 
 def card_tasks(request: HttpRequest):
@@ -46,7 +59,7 @@ def _percent(part: int, whole: int) -> int:
 
 
 @require_GET
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def project_batches(request: HttpRequest, pk: int):
     """The project's latest batches from their counters (generations/batch_counts.py): the same cost for a project
     of 50 tasks as for one of 50,000, and the same buckets as each batch's own panel, so the two always agree."""
@@ -70,13 +83,17 @@ def project_batches(request: HttpRequest, pk: int):
 @member_required()
 def sku_tasks(request: HttpRequest, pk: int):
     sku = team_sku(request, pk)
+    if not can(request.membership, SEE_UNAPPROVED):  # a client sees the approved images, never task cards
+        from .client import sku_outputs
+
+        return sku_outputs(request, sku)
     page = paginate(request, card_tasks(request).filter(sku=sku).order_by("-created_at", "-pk"), TASKS_PER_PAGE)
     context = {"sku": sku, "page": page, "tasks": prepare_cards(request, page.object_list)}
     return render(request, "generations/progress.html#task_list", context)
 
 
 @require_GET
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def task_card(request: HttpRequest, pk: int):
     task = get_object_or_404(card_tasks(request), pk=pk)
     prepare_cards(request, [task])

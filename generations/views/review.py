@@ -11,14 +11,18 @@ from django.views.decorators.http import require_GET, require_POST
 from studio import audit
 from studio.htmx import is_fragment
 from studio.ids import parse_ids
-from studio.roles import GENERATE, REVIEW
+from studio.roles import GENERATE, REVIEW, can
 from studio.tenancy import member_required
 
-from generations import review
+from studio import inbox
+
 from generations import engine
+
+from .. import board, large_view, review
+from ..launch import new_form_token
 from ..lifecycle import IllegalTransition, LostRace
-from ..models import Decision, ReviewStage, TaskOutput
-from .common import paginate, team_project
+from ..models import Decision, Operation, ReviewStage, TaskOutput, Vendor
+from .common import team_project
 from ..vendors.base import ConfigurationError, VendorError
 from .progress import card_tasks, prepare_cards
 
@@ -27,16 +31,24 @@ TEMPLATE = "generations/review_board.html"
 
 
 def _board(request: HttpRequest, project, selected_pk=None, status=200):
-    page = paginate(request, review.awaiting_review(project), PER_PAGE)
-    outputs = list(page.object_list)
-    selected = _pick(outputs, selected_pk)
+    chosen = board.Board.from_request(request, statuses=board.REVIEW_STATUSES, default_status="waiting")
+    outputs = chosen.apply(review.board_outputs(project, waiting_only=chosen.status == "waiting"))
+    page = chosen.page(outputs, PER_PAGE)
+    rows = page.rows
+    chosen.decorate(outputs, rows)
+    selected = _pick(rows, selected_pk)
     context = {
-        "project": project, "page": page, "outputs": outputs, "selected": selected,
-        "next_pk": _neighbour(outputs, selected, +1), "history": _history(request, selected),
+        "project": project, "program": project.program, "page": page, "outputs": rows, "selected": selected,
+        "board": chosen, "next_pk": _neighbour(rows, selected, +1), "history": _history(request, selected),
+        "total": lambda: board.total(outputs),
+        "batches": lambda: board.project_batches(project),
+        "vendors": Vendor.choices, "operations": Operation.choices,
         # Called by the template only where the page head renders (one COUNT), never for the board fragment.
         "held_count": lambda: review.held_outputs(request.team).filter(task__sku__project=project).count(),
         # Called only where the page head renders: paid calls whose outcome a person must settle.
         "unknown_outcomes": lambda: held_tasks(request, sku__project=project),
+        "may_regenerate": can(request.membership, GENERATE), "remake_token": new_form_token(),
+        **large_view.context(selected, review.visible_outputs(request.membership)),
     }
     if is_fragment(request) and request.htmx.target == "review-preview":
         return render(request, f"{TEMPLATE}#preview", context, status=status)
@@ -57,15 +69,15 @@ def _neighbour(outputs, selected, step):
 
 
 def _history(request, selected):
-    return list(review.history(selected.task, request.membership)) if selected else []
+    return list(review.output_history(selected, request.membership)) if selected else []
 
 
 def _after_decision(request, project, next_pk):
     if is_fragment(request):
         return _board(request, project, selected_pk=next_pk)
+    chosen = board.Board.from_request(request, statuses=board.REVIEW_STATUSES, default_status="waiting")
     url = reverse("review_board", args=[project.pk])
-    page = request.POST.get("page")
-    return redirect(f"{url}?page={page}&selected={next_pk or ''}" if page else url)
+    return redirect(f"{url}?{chosen.querystring}&selected={next_pk or ''}")
 
 
 @require_GET
@@ -86,6 +98,8 @@ def review_decide(request: HttpRequest, pk: int):
     except review.ReviewError as exc:
         messages.error(request, str(exc))
         return _after_decision(request, project, output.pk)
+    if decision == Decision.REJECTED:
+        inbox.output_rejected(output, request.user, request.POST.get("comment", ""))
     verb = "Approved" if decision == Decision.APPROVED else "Rejected"
     messages.success(request, f"{verb} an output of {output.task.sku.code}.")
     return _after_decision(request, project, request.POST.get("next"))

@@ -121,22 +121,23 @@ def test_from_garment_photos_to_client_approval(page, worker, screenshot):
     # --- The client: sees only the approved output, and approves it -------------------------------------------------
     sign_in(page, users[Role.CLIENT].username)
     page.goto(f"/projects/{project.pk}/approve/")
-    cards = page.locator(".client-card")
-    expect(cards).to_have_count(1)
-    expect(cards.first).to_have_attribute("data-output", str(first.pk))
+    tiles = page.locator(".review-tile")
+    expect(tiles).to_have_count(1)
+    expect(tiles.first).to_have_attribute("data-output", str(first.pk))
+    expect(page.locator("#review-preview")).to_have_attribute("data-selected", str(first.pk))
     screenshot(page, "client-board")
-    cards.first.locator("textarea[name=comment]").fill("Ready to publish")
-    cards.first.locator("button:has-text('Approve')").click()
-    expect(page.locator(f"#client-output-{first.pk} .badge")).to_have_text("Client approved")
+    page.fill("#review-comment", "Ready to publish")
+    page.click("#decide-form [data-approve]")
+    expect(page.locator(".review-empty")).to_contain_text("Nothing waits for you")
     screenshot(page, "client-approved")
 
     page.goto(f"/skus/{sku.pk}/")
-    expect(page.locator(f"#task-{task.pk} .thumb img")).to_have_count(1)  # the rejected output stays hidden
-    expect(page.locator(f"#task-{task.pk}")).to_contain_text("Client approved")
-    expect(page.locator("h1 + .subtitle + .badge, .page-head .badge").first).to_have_text(SKUStatus.COMPLETED)
+    expect(page.locator(".client-card img")).to_have_count(1)  # the rejected output stays hidden
+    expect(page.locator(".client-card")).to_contain_text("Approved")
+    expect(page.locator(".page-head [data-client-status]")).to_have_text("Approved")
     screenshot(page, "client-sku")
     page.goto(f"/projects/{project.pk}/")
-    expect(page.locator(".page-head .badge").first).to_have_text(ProjectStatus.COMPLETED)
+    expect(page.locator(".sku-card [data-client-status]")).to_have_text("Approved")
     screenshot(page, "client-project")
 
     task.refresh_from_db()

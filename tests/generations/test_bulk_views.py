@@ -223,11 +223,11 @@ def test_without_htmx_a_control_redirects_to_the_project_page(client, studio):
     assert response.status_code == 302 and response.url == reverse("project_detail", args=[studio.project.pk])
 
 
-def test_a_client_sees_progress_but_no_controls_and_cannot_use_them(client, studio):
+def test_a_client_sees_no_batch_panel_and_cannot_use_the_controls(client, studio):
+    """Batches are the studio's machinery: a client gets neither the panel nor its controls (issue 16.4)."""
     batch = _launch(studio)
     login(client, studio, Role.CLIENT)
-    panel = _panel(client, batch)
-    assert "3 total" in panel and "data-action" not in panel
+    assert client.get(reverse("batch_panel", args=[batch.pk])).status_code == 403
     assert _post(client, "batch_pause", batch).status_code == 403
     assert _post(client, "batch_cancel", batch).status_code == 403
     batch.refresh_from_db()

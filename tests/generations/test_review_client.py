@@ -59,12 +59,11 @@ def test_the_same_fragment_shows_the_creative_everything(client, studio, mixed):
     assert "MANAGER-ONLY-REMARK" in html
 
 
-def test_a_task_card_with_nothing_approved_is_a_404_for_the_client(client, studio, mixed):
+def test_task_cards_are_internal_and_a_403_for_the_client(client, studio, mixed):
+    """Task cards carry task statuses and vendors: a client gets the SKU's images instead (issue 16.4)."""
     login(client, studio, Role.CLIENT)
-    assert client.get(reverse("task_card", args=[mixed["waiting_task"].pk])).status_code == 404
-    html = client.get(reverse("task_card", args=[mixed["task"].pk])).content.decode()
-    assert _urls(mixed["approved"])[0] in html
-    assert _urls(mixed["rejected"])[0] not in html
+    assert client.get(reverse("task_card", args=[mixed["waiting_task"].pk])).status_code == 403
+    assert client.get(reverse("task_card", args=[mixed["task"].pk])).status_code == 403
 
 
 def test_unapproved_files_are_a_404_for_the_client(client, studio, mixed):
@@ -96,7 +95,7 @@ def test_the_client_approves_with_htmx_and_sees_the_decision(client, studio, mix
         headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Client approved" in html
+    assert '<span class="badge client-status">Approved</span>' in html  # in the client's words
     assert f"Approved {studio.sku.code}." in html
     assert statuses(mixed["task"])[0] == S.CLIENT_APPROVED
 
@@ -116,10 +115,13 @@ def test_the_client_cannot_decide_an_unapproved_output(client, studio, mixed):
     assert mixed["waiting"].review_status == S.REVIEW_SUBMITTED
 
 
-def test_the_client_sees_the_history_of_what_they_may_see(client, studio, mixed):
+def test_the_client_sees_their_own_decisions_and_no_studio_remarks(client, studio, mixed):
     login(client, studio, Role.CLIENT).post(reverse("client_decide", args=[mixed["approved"].pk]),
                                             {"decision": "approved", "comment": "CLIENT-SAYS-YES"})
-    html = client.get(reverse("task_card", args=[mixed["task"].pk])).content.decode()
+    html = client.get(reverse("sku_tasks", args=[studio.sku.pk]), headers={"HX-Request": "true"}).content.decode()
     assert "CLIENT-SAYS-YES" in html
-    assert f"client-{studio.team.slug}" in html
     assert "MANAGER-ONLY-REMARK" not in html
+    board = client.get(reverse("client_board", args=[studio.project.pk]),
+                       {"status": "all", "selected": mixed["approved"].pk}).content.decode()
+    assert "CLIENT-SAYS-YES" in board
+    assert "MANAGER-ONLY-REMARK" not in board

@@ -15,6 +15,8 @@ OBJECT_ROUTES: dict = {
     "review_decide": lambda w: {"pk": w.output.pk},
     "client_board": lambda w: {"pk": w.project.pk},
     "client_decide": lambda w: {"pk": w.output.pk},
+    "client_bulk_approve": lambda w: {"pk": w.project.pk},
+    "output_regenerate": lambda w: {"pk": w.output.pk},
     "output_file": lambda w: {"pk": w.output.pk},
     "output_thumbnail": lambda w: {"pk": w.output.pk},
     "project_export_zip": lambda w: {"pk": w.project.pk},

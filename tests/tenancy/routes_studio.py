@@ -5,5 +5,5 @@ OBJECT_ROUTES = {
     "media_file": lambda w: {"name": w.garment.image.name},  # tests/security/test_media.py covers each kind
 }
 TEAM_ROUTES = {"home", "dashboard", "switch_team", "team_settings", "team_settings_save", "team_invite",
-               "team_audit"}
+               "team_audit", "inbox"}
 PUBLIC_ROUTES = {"login", "logout", "invitation_accept"}  # signed token: tests/security/test_invitations.py

@@ -23,6 +23,7 @@ from catalog.views.common import permissions, require
 from studio import roles
 from studio.htmx import is_fragment
 from studio.ids import IdModelChoiceField, parse_id
+from studio.roles import SEE_UNAPPROVED
 from studio.tenancy import member_required
 
 from generations import launch
@@ -138,7 +139,7 @@ def recent_requests(request, program: Program):
 
 # --- The form -------------------------------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def huhu_model_generate(request: HttpRequest, pk: int):
     program = _program(request, pk)
     require(request, roles.EDIT)
@@ -223,7 +224,7 @@ def _request_row(request, pk: int) -> HuhuImageRequest:
 
 
 @require_GET
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def huhu_model_request(request: HttpRequest, pk: int):
     row = _request_row(request, pk)
     context = _request_context(request, row)
@@ -242,7 +243,7 @@ def huhu_model_request(request: HttpRequest, pk: int):
 
 
 @require_POST
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def huhu_model_request_save(request: HttpRequest, pk: int):
     row = _request_row(request, pk)
     require(request, roles.EDIT)
@@ -275,7 +276,7 @@ def _queue_save(pk: int, model_pk: int, ids: list[str]) -> None:
 
 
 @require_POST
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def huhu_model_request_resume(request: HttpRequest, pk: int):
     """For a request the worker has gone quiet on (a lost queue message, a worker that died). A generation is queued
     again: the job carries on from the row, polling when Huhu has the request and never sending one Huhu may already
@@ -301,7 +302,7 @@ def _is_stale(row: HuhuImageRequest) -> bool:
 
 
 @require_GET
-@member_required()
+@member_required(SEE_UNAPPROVED)
 def huhu_model_candidate(request: HttpRequest, pk: int, index: int):
     """Our copy of a candidate (the thumbnail; ?full=1 for the image), after the tenancy check."""
     row = get_object_or_404(_visible(request).only("pk", "results"), pk=pk)
