@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog.models import SKU, Project, ProjectStatus, SKUStatus
 
+from . import announce
 from .models import AccountState, Task, TaskOutput, TaskStatus, VendorAccount
 
 S = TaskStatus
@@ -95,10 +96,11 @@ def transition_task(task: Task, target: str, **fields) -> Task:
         changed = Task.objects.filter(pk=task.pk, status=task.status).update(status=target, updated_at=now, **fields)
         if not changed:
             raise LostRace(f"task {task.pk} is no longer {task.status!r}")
-        task.status = target
+        previous, task.status = task.status, target
         for name, value in fields.items():
             setattr(task, name, value)
         rollup_sku(task.sku_id)
+        announce.task_moved(task, previous, target)  # webhooks, after commit
     return task
 
 
@@ -127,6 +129,7 @@ def transition_output(output: TaskOutput, target: str) -> TaskOutput:
     if not changed:
         raise LostRace(f"output {output.pk} is no longer {output.review_status!r}")
     output.review_status = target
+    announce.output_moved(output, target)
     return output
 
 
@@ -233,6 +236,7 @@ def set_account_state(account: VendorAccount, target: str, message: str = "") ->
     if changed:
         account.state, account.state_message = target, message
         _audit_account_state(account, target)
+        announce.account_moved(account, target)
     return bool(changed)
 
 

@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import jobs, limits, outputs, poll_timing
+from . import announce, jobs, limits, outputs, poll_timing
 from .housekeeping import (ACTIVE_STEPS, SWEEP_GRACE, NotHeld, refresh_balance, regenerate,  # noqa: F401
                            resolve_unknown, resume_paused_accounts, sweep)  # re-exported: the engine's entry points
 from .lifecycle import ACCOUNT_TRANSITIONS, TASK_TRANSITIONS, advance_task, can_move, set_account_state
@@ -529,6 +529,7 @@ class StepRun:
         message = self.account.scrub(message)
         logger.warning("task %s needs attention: %s", self.task.pk, message)
         self.finish(HOLD, None, needs_attention=True, error_message=message[:2000])
+        announce.task_needs_attention(self.task, message)
 
 
 def polling_companions(task: Task) -> list[Task]:

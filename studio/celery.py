@@ -7,6 +7,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 
 app = Celery("studio")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["generations", "catalog"], related_name="jobs")
+app.autodiscover_tasks(["generations", "catalog", "api"], related_name="jobs")
 app.autodiscover_tasks(["generations"], related_name="vision_jobs")  # media.caption_garment, media.nsfw_check
 app.autodiscover_tasks(["generations"], related_name="huhu_jobs")  # Huhu model, pose and credit-history syncs
