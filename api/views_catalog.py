@@ -161,7 +161,8 @@ class SKUViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewSet):
         project = Project.objects.for_team(team_of(request)).filter(pk=project_id).first() if project_id else None
         if project is None:
             raise ApiError("Choose one of your team's projects.", status_code=400, field="project")
-        form = SKUForm(as_form_data(request.data, self.EDITABLE), project=project)
+        data = {"garment_type": SKU._meta.get_field("garment_type").default, **request.data}
+        form = SKUForm(as_form_data(data, self.EDITABLE), project=project)
         if not form.is_valid():
             raise form_errors(form)
         sku = form.save(commit=False)

@@ -23,6 +23,12 @@ def _no_broker(monkeypatch):
 
     monkeypatch.setattr(webhooks, "queue", lambda pk, countdown=None: queued.append((pk, countdown)))
     monkeypatch.setattr(exports, "queue", lambda job: queued.append(("export", job.pk)))
+    from catalog import jobs as catalog_jobs, uploads
+    from generations import jobs as engine_jobs
+
+    monkeypatch.setattr(engine_jobs, "queue_advance", lambda task_id, countdown=0: queued.append(("task", task_id)))
+    monkeypatch.setattr(catalog_jobs, "queue_import", lambda pk: queued.append(("import", pk)))
+    monkeypatch.setattr(uploads, "queue_thumbnail", lambda kind, pk: None)
     return queued
 
 
