@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder  # what the JSON renderer uses: the replay is byte-for-byte
 
 from .errors import ApiError
 from .models import IdempotentRequest
@@ -77,7 +78,7 @@ def run(request, team, handler):
         record.delete()
         return response
     IdempotentRequest.objects.filter(pk=record.pk).update(status_code=response.status_code,
-                                                          response=json.loads(json.dumps(response.data, default=str)))
+                                                          response=json.loads(json.dumps(response.data, cls=JSONEncoder)))
     return response
 
 
