@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install run test check-deploy bench bench-orchestration bench-ingest clean
+.PHONY: install run test check-deploy bench bench-orchestration bench-ingest bench-api clean
 
 install: $(STAMP)
 
@@ -46,3 +46,8 @@ bench-orchestration: install
 
 # Every benchmark, one after the other.
 bench: bench-ingest bench-orchestration
+
+# The API against the pages' views, same work, same run: 1,000 launches (POST /api/v1/generations/ vs the generate
+# form) and 5,000 SKUs listed page by page (cursor pages vs the project grid). Prints req/s and ratios; last line JSON.
+bench-api: install
+	$(BIN)/python tests/bench/bench_api.py
