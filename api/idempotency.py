@@ -1,11 +1,12 @@
 """`Idempotency-Key` on POST, as Stripe's API does it (issue 18.4).
 
-- The first request with a key runs and its answer is kept (status and JSON body) for
+- The first request with a key runs and its successful answer is kept (status and JSON body) for
   STUDIO_API_IDEMPOTENCY_HOURS (48 h by default, "at least 24 h").
 - The same key with the same request (method, path and body) gets that answer again, with
   `Idempotent-Replayed: true`; nothing runs twice.
 - The same key with another request is 422; while the first is still running, 409.
-A server error (5xx) is not kept, so the caller may retry; the launch itself is also idempotent on a form token
+An error answer (4xx, 5xx) is not kept: nothing was done, so the caller may retry or correct the request with the
+same key. The launch itself is also idempotent on a form token
 derived from the key (generations.launch), so a retry after a lost answer lands on the same batch either way.
 """
 import hashlib
@@ -74,8 +75,8 @@ def run(request, team, handler):
         if response is None:
             record.delete()
             raise
-    if response.status_code >= 500:
-        record.delete()
+    if not 200 <= response.status_code < 300:
+        record.delete()  # nothing was done: a corrected request may use the same key
         return response
     IdempotentRequest.objects.filter(pk=record.pk).update(status_code=response.status_code,
                                                           response=json.loads(json.dumps(response.data, cls=JSONEncoder)))

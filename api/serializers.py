@@ -93,6 +93,15 @@ class TaskSerializer(serializers.ModelSerializer):
                   "num_outputs", "options", "needs_attention", "error_message", "estimated_credits",
                   "charged_credits", "created_at", "submitted_at", "finished_at"]
 
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        membership = getattr(self.context.get("request"), "_request", None)
+        if getattr(getattr(membership, "membership", None), "role", None) == "client":
+            # Clients see no vendor account, vendor options or vendor error messages (issue 14.2).
+            for name in ("account", "options", "error_message", "estimated_credits", "charged_credits"):
+                data.pop(name, None)
+        return data
+
 
 class TaskOutputSerializer(serializers.ModelSerializer):
     sku = serializers.IntegerField(source="task.sku_id", read_only=True)

@@ -103,6 +103,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewS
     serializer_class = s.ProjectSerializer
     filters = ("program",)
     write_permission = roles.EDIT
+    permission_by_action = {"budget": roles.GENERATE}  # as the project page's spend panel
 
     @extend_schema(request=s.ProjectSerializer, responses=s.ProjectSerializer)
     def create(self, request):

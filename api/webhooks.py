@@ -186,6 +186,10 @@ def resend(delivery: WebhookDelivery) -> WebhookDelivery:
 
 def requeue_due() -> int:
     late = timezone.now() - timedelta(seconds=60)
+    # A worker that died while sending: that attempt counts as failed, and the delivery is due again.
+    stuck = timezone.now() - timedelta(seconds=settings.STUDIO_WEBHOOK_TIMEOUT + 120)
+    WebhookDelivery.objects.filter(status=DeliveryStatus.SENDING, last_attempt_at__lt=stuck).update(
+        status=DeliveryStatus.RETRYING, error="the worker stopped while sending", next_attempt_at=timezone.now())
     due = list(WebhookDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
                                               endpoint__is_active=True)
                .exclude(next_attempt_at__gt=late).exclude(next_attempt_at__isnull=True, created_at__gt=late)

@@ -194,3 +194,21 @@ def test_signed_links_carry_the_team_so_a_token_for_another_team_serves_nothing(
     other = f.TeamFactory()
     token = signing.dumps({"k": "output", "id": finished.pk, "t": other.pk}, salt="api.download", compress=True)
     assert APIClient().get(f"/api/v1/downloads/{token}/").status_code == 404
+
+
+def test_a_refused_launch_keeps_nothing_so_the_corrected_request_may_reuse_its_key(api, skus, account):
+    wrong = api.post("/api/v1/generations/", launch_body(skus, account, num_outputs=9), format="json",
+                     HTTP_IDEMPOTENCY_KEY="k-4")
+    assert wrong.status_code == 400
+    fixed = api.post("/api/v1/generations/", launch_body(skus, account), format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    assert fixed.status_code == 201 and Task.objects.count() == 3
+
+
+def test_a_client_key_sees_no_vendor_details_on_its_tasks(api_for, team, account, skus):
+    task = f.TaskFactory(sku=skus[0], team=team, account=account, status=S.REVIEW_APPROVED,
+                         error_message="vendor said: key sk-123 is slow")
+    f.TaskOutputFactory(task=task, review_status=S.REVIEW_APPROVED)
+    body = api_for(Role.CLIENT).get(f"/api/v1/tasks/{task.pk}/").json()
+    assert body["status"] == S.REVIEW_APPROVED
+    assert "error_message" not in body and "account" not in body and "options" not in body
+    assert api_for(Role.CLIENT).get(f"/api/v1/projects/{skus[0].project_id}/budget/").status_code == 403
