@@ -5,6 +5,7 @@
 `fields` names the request fields at fault (validation errors only); `message` is always a sentence for people.
 """
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -35,6 +36,8 @@ def body(status_code: int, code: str, message: str, fields: dict | None = None) 
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, OverflowError) or (isinstance(exc, DataError) and "out of range" in str(exc)):
+        exc = exceptions.ValidationError("A number in the request is out of range.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):

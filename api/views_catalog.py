@@ -4,7 +4,7 @@ Writes go through the catalog's own forms and services (catalog/forms.py, catalo
 catalog/zip_ingest.py), so the API refuses what the pages refuse, with the same words.
 """
 from django.db import transaction
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -64,7 +64,7 @@ class TeamViewSet(viewsets.GenericViewSet):
 
     model = None
     filters: tuple[str, ...] = ()
-    lookup_value_regex = r"[0-9]{1,19}"
+    lookup_value_regex = r"[0-9]+"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -73,6 +73,11 @@ class TeamViewSet(viewsets.GenericViewSet):
 
     def base_queryset(self):
         return self.model.objects.for_team(team_of(self.request))
+
+    def get_object(self):
+        if parse_id(self.kwargs.get(self.lookup_field)) is None:  # 20 digits: a 404, never an overflow
+            raise Http404("Not found.")
+        return super().get_object()
 
     def get_queryset(self):
         qs = self.base_queryset()

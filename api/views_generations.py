@@ -39,7 +39,8 @@ def _generate_form(request, data) -> GenerateForm:
     from django.http import QueryDict
 
     team = team_of(request)
-    project = Project.objects.for_team(team).filter(pk=data["project"]).first()
+    project_id = parse_id(data["project"])
+    project = Project.objects.for_team(team).filter(pk=project_id).first() if project_id else None
     if project is None:
         raise ApiError("Choose one of your team's projects.", status_code=400, field="project")
     q = QueryDict(mutable=True)

@@ -186,14 +186,17 @@ def resend(delivery: WebhookDelivery) -> WebhookDelivery:
 
 def requeue_due() -> int:
     late = timezone.now() - timedelta(seconds=60)
-    # A worker that died while sending: that attempt counts as failed, and the delivery is due again.
+    # A worker that died while sending: the delivery is tried again (receivers dedupe on webhook-id).
     stuck = timezone.now() - timedelta(seconds=settings.STUDIO_WEBHOOK_TIMEOUT + 120)
-    WebhookDelivery.objects.filter(status=DeliveryStatus.SENDING, last_attempt_at__lt=stuck).update(
+    stuck_ids = list(WebhookDelivery.objects.filter(status=DeliveryStatus.SENDING, last_attempt_at__lt=stuck)
+                     .values_list("pk", flat=True)[:500])
+    WebhookDelivery.objects.filter(pk__in=stuck_ids, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.RETRYING, error="the worker stopped while sending", next_attempt_at=timezone.now())
     due = list(WebhookDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
                                               endpoint__is_active=True)
                .exclude(next_attempt_at__gt=late).exclude(next_attempt_at__isnull=True, created_at__gt=late)
                .values_list("pk", flat=True)[:500])
+    due = list(dict.fromkeys([*due, *stuck_ids]))
     for pk in due:
         queue(pk)
     return len(due)

@@ -223,3 +223,19 @@ def test_registering_an_endpoint_checks_the_address_and_shows_the_secret_once(cl
     assert endpoint.reveal_secret() == secret and secret not in endpoint.secret_encrypted
     assert secret not in client.get(reverse("webhook_endpoints")).content.decode()
     assert json.dumps(endpoint.events) == '["task.failed"]'
+
+
+def test_the_sweep_queues_deliveries_whose_job_was_lost_and_recovers_one_stuck_in_sending(
+        endpoint, team, _no_broker, settings):
+    webhooks.record_event(team.pk, "task.completed", {"task": 7})
+    webhooks.record_event(team.pk, "task.failed", {"task": 8})
+    lost, stuck = WebhookDelivery.objects.order_by("pk")
+    long_ago = timezone.now() - timedelta(hours=1)
+    WebhookDelivery.objects.filter(pk=lost.pk).update(status=DeliveryStatus.RETRYING, next_attempt_at=long_ago)
+    WebhookDelivery.objects.filter(pk=stuck.pk).update(status=DeliveryStatus.SENDING, last_attempt_at=long_ago,
+                                                       created_at=long_ago)
+    _no_broker.clear()
+    assert webhooks.requeue_due() == 2
+    assert sorted(pk for pk, _ in _no_broker) == [lost.pk, stuck.pk]
+    stuck.refresh_from_db()
+    assert stuck.status == DeliveryStatus.RETRYING and "worker stopped" in stuck.error
