@@ -42,16 +42,21 @@ def _outputs_ready(task) -> None:
 
 
 def _batch_finished(task) -> None:
-    from . import batches
-    from .models import Batch
+    """batch.finished once no task of the batch is running or held for a person (models only: this module sits
+    beside lifecycle, below the product features)."""
+    from django.db.models import Count, Q
 
-    batch = Batch.objects.filter(pk=task.batch_id).first()
-    if batch is None:
+    from .models import Batch, Task
+
+    unfinished = {S.TASK_CREATED, S.TASK_SUBMITTED, S.GENERATION_STARTED, S.GENERATION_IN_PROCESS,
+                  S.EDITING_SUBMITTED, S.EDITING_IN_PROCESS}
+    tasks = Task.objects.filter(batch_id=task.batch_id)
+    if tasks.filter(Q(status__in=unfinished) | Q(needs_attention=True)).exists():
         return
-    progress = batches.progress(batch)
-    if progress.running == 0 and progress.attention == 0:
-        publish(task.team_id, "batch.finished", {"batch": batch.pk, "project": batch.project_id, **vars(progress)},
-                dedupe_key=f"batch.finished:{batch.pk}")
+    counts = tasks.aggregate(total=Count("pk"), failed=Count("pk", filter=Q(status__in=_FAILED)))
+    project_id = Batch.objects.filter(pk=task.batch_id).values_list("project_id", flat=True).first()
+    publish(task.team_id, "batch.finished", {"batch": task.batch_id, "project": project_id, **counts},
+            dedupe_key=f"batch.finished:{task.batch_id}")
 
 
 def task_needs_attention(task, message: str) -> None:
