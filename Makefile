@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: install run test lint-imports check-deploy bench bench-orchestration bench-ingest bench-pages clean
+.PHONY: install run test lint-imports check-deploy bench bench-orchestration bench-ingest bench-pages bench-api clean
 
 install: $(STAMP)
 
@@ -51,10 +51,15 @@ bench-orchestration: install
 	$(BIN)/python tests/bench/bench_orchestration.py
 
 # Every benchmark, one after the other.
-bench: bench-ingest bench-orchestration
+bench: bench-ingest bench-orchestration bench-pages bench-api
 
 # Every main page and fragment at 50, 500 and 5,000 SKUs against the Django admin changelists, on PostgreSQL
 # (127.0.0.1:5432, a database of its own, dropped afterwards) served by gunicorn with DEBUG off; export time to first
 # byte and worker peak RSS. Last line: JSON (min_ratio_to_admin, max_growth, export_rss_growth, export_first_byte_s).
 bench-pages: install
 	$(BIN)/python tests/bench/bench_pages.py
+
+# The API against the pages' views, same work, same run: 1,000 launches (POST /api/v1/generations/ vs the generate
+# form) and 5,000 SKUs listed page by page (cursor pages vs the project grid). Prints req/s and ratios; last line JSON.
+bench-api: install
+	$(BIN)/python tests/bench/bench_api.py

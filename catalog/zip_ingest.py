@@ -341,13 +341,23 @@ def run_import(import_id: int) -> ZipImport | None:
     except ArchiveRefused as exc:
         ZipImport.objects.filter(pk=import_id).update(status=ImportStatus.FAILED, message=str(exc),
                                                       finished_at=timezone.now())
+        _announce_finished(job)
         return ZipImport.objects.get(pk=import_id)
     ZipImport.objects.filter(pk=import_id).update(
         status=ImportStatus.DONE, report=[o.as_row() for o in result.outcomes], message="\n".join(result.warnings),
         skus_created=F("skus_created") + result.skus_created,
         images_created=F("images_created") + result.images_created, finished_at=timezone.now())
     signals.project_import_finished.send(sender=ZipImport, project=job.project)
+    _announce_finished(job)
     return ZipImport.objects.get(pk=import_id)
+
+
+def _announce_finished(job: ZipImport) -> None:
+    """import.finished for the team's webhooks (studio.events; after commit, never failing the import)."""
+    from studio.events import publish
+
+    done = ZipImport.objects.filter(pk=job.pk).values("status", "skus_created", "images_created").first() or {}
+    publish(job.project.program.team_id, "import.finished", {"import": job.pk, "project": job.project_id, **done})
 
 
 def archive_too_big(cap: int) -> str:

@@ -27,6 +27,10 @@ class LaunchError(ValueError):
     """Why a launch was refused, in words for the person who clicked."""
 
 
+class OverBudgetLaunch(LaunchError):
+    """Refused because the project's budget would be exceeded (announced as budget.reached)."""
+
+
 def new_form_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -124,11 +128,25 @@ def launch_generation(*, user, team, skus, account, operation, model_image=None,
     _check_inputs(team=team, account=account, spec=spec, skus=skus, model_image=model_image, pose=pose, style=style,
                   prompt=prompt, parent_output=parent_output, garment_images=garment_images)
     estimate = adapter.estimate(operation, cleaned, num_outputs)
+    try:
+        return _create_batch(user=user, team=team, skus=skus, account=account, operation=operation,
+                             model_image=model_image, pose=pose, style=style, prompt=prompt, num_outputs=num_outputs,
+                             cleaned=cleaned, form_token=form_token, parent_output=parent_output,
+                             garment_images=garment_images, estimate=estimate)
+    except OverBudgetLaunch as exc:
+        from .announce import budget_reached
+
+        budget_reached(skus[0].project, team.pk, str(exc))  # after the rollback: webhooks (issue 18)
+        raise
+
+
+def _create_batch(*, user, team, skus, account, operation, model_image, pose, style, prompt, num_outputs, cleaned,
+                  form_token, parent_output, garment_images, estimate) -> Batch:
     with transaction.atomic():
         try:
             check_budget(skus[0].project, Decimal(estimate) * len(skus))  # locks the project row until commit
         except OverBudget as exc:
-            raise LaunchError(str(exc)) from None
+            raise OverBudgetLaunch(str(exc)) from None
         try:
             with transaction.atomic():
                 batch = Batch.objects.create(project_id=skus[0].project_id, created_by=user, form_token=form_token,

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog.models import SKU, Project, ProjectStatus, SKUStatus
 
-from . import batch_counts
+from . import announce, batch_counts
 from .models import AccountState, Task, TaskOutput, TaskStatus, VendorAccount
 
 S = TaskStatus
@@ -96,6 +96,7 @@ def transition_task(task: Task, target: str, **fields) -> Task:
         changed = Task.objects.filter(pk=task.pk, status=task.status).update(status=target, updated_at=now, **fields)
         if not changed:
             raise LostRace(f"task {task.pk} is no longer {task.status!r}")
+        previous = task.status
         batch_counts.move(task.batch_id, (task.status, task.step), (target, fields.get("step", task.step)))
         task.status = target
         for name, value in fields.items():
@@ -105,6 +106,7 @@ def transition_task(task: Task, target: str, **fields) -> Task:
             from .review_notices import when_batch_finishes
 
             when_batch_finishes(task.batch_id)  # managers hear when the whole batch waits for review
+        announce.task_moved(task, previous, target)  # webhooks, after commit
     return task
 
 
@@ -133,6 +135,7 @@ def transition_output(output: TaskOutput, target: str) -> TaskOutput:
     if not changed:
         raise LostRace(f"output {output.pk} is no longer {output.review_status!r}")
     output.review_status = target
+    announce.output_moved(output, target)
     return output
 
 
@@ -239,6 +242,7 @@ def set_account_state(account: VendorAccount, target: str, message: str = "") ->
     if changed:
         account.state, account.state_message = target, message
         _audit_account_state(account, target)
+        announce.account_moved(account, target)
     return bool(changed)
 
 

@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 
 app = Celery("studio")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["generations.engine", "catalog"], related_name="jobs")
+app.autodiscover_tasks(["generations.engine", "catalog", "api"], related_name="jobs")
 # Each vendor package's own jobs (Huhu's syncs, ArtEmotion's captions and NSFW checks), by name from settings:
 # the Celery app imports no vendor module itself.
 app.autodiscover_tasks(lambda: settings.STUDIO_VENDOR_PACKAGES, related_name="jobs")

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "studio",
     "catalog",
     "generations",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +277,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-tasks": {"task": "vendor.sweep", "schedule": env.float("STUDIO_SWEEP_SECONDS", default=30.0)},
+    "sweep-webhook-deliveries": {"task": "media.api_webhook_sweep", "schedule": 60.0},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
@@ -348,3 +353,39 @@ LOGGING = {
                 "django.request": {"filters": ["expected_403"]},
                 "django.security.csrf": {"filters": ["expected_403"]}},
 }
+
+# --- The studio's own API (issue 18, api/) ----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication",
+                                       "api.authentication.TeamSessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TeamMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerKeyThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fashion Studio API",
+    "DESCRIPTION": "Drive the studio from a PIM, DAM or shop: SKUs and garment photos in, approved images out, "
+                   "webhooks when something is ready. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Requests per key (or per signed-in person) and period: "600/min", "20/s", "10000/hour". Over it: 429 + Retry-After.
+STUDIO_API_RATE = env("STUDIO_API_RATE", default="600/min")
+STUDIO_API_IDEMPOTENCY_HOURS = env.int("STUDIO_API_IDEMPOTENCY_HOURS", default=48)
+STUDIO_API_LINK_SECONDS = env.int("STUDIO_API_LINK_SECONDS", default=900)  # signed download links
+STUDIO_API_AUDIT_READ_SECONDS = env.int("STUDIO_API_AUDIT_READ_SECONDS", default=600)
+# Outgoing webhooks: a delivery attempt's timeout, the retry schedule (seconds after each failure, ~24 h in all),
+# and how many failed attempts in a row disable an endpoint (the team admins are told).
+STUDIO_WEBHOOK_TIMEOUT = env.float("STUDIO_WEBHOOK_TIMEOUT", default=10.0)
+STUDIO_WEBHOOK_RETRY_SCHEDULE = [int(s) for s in env.list(
+    "STUDIO_WEBHOOK_RETRY_SCHEDULE", default=["5", "300", "1800", "7200", "18000", "28800", "28800"])]
+STUDIO_WEBHOOK_DISABLE_AFTER = env.int("STUDIO_WEBHOOK_DISABLE_AFTER", default=24)

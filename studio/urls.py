@@ -27,4 +27,6 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("generations.urls")),
     path("webhooks/", include("generations.engine.webhook_urls")),
+    path("api/v1/", include("api.urls")),  # the studio's own REST API (issue 18)
+    path("", include("api.page_urls")),  # its keys and webhook endpoints, for team admins
 ]

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from generations import announce
 from generations.engine import queue as publishing
 from generations.engine import limits
 from generations.engine import outputs
@@ -532,6 +533,7 @@ class StepRun:
         message = self.account.scrub(message)
         logger.warning("task %s needs attention: %s", self.task.pk, message)
         self.finish(HOLD, None, needs_attention=True, error_message=message[:2000])
+        announce.task_needs_attention(self.task, message)
 
 
 def polling_companions(task: Task) -> list[Task]:
