@@ -72,7 +72,8 @@ def launch_rest(pilot: Batch, *, user, team, form_token: str) -> Batch:
         return model.objects.for_team(team).filter(pk=pk).first() if pk else None
 
     batch = launch_generation(
-        user=user, team=team, skus=list(SKU.objects.for_team(team).filter(pk__in=rest_ids)), account=account,
+        user=user, team=team, skus=list(SKU.objects.for_team(team).filter(pk__in=rest_ids, archived_at__isnull=True)),
+        account=account,
         operation=config["operation"], model_image=team_object(ModelImage, config["model_image"]),
         pose=team_object(Pose, config["pose"]), style=team_object(Style, config["style"]), prompt=config["prompt"],
         num_outputs=config["num_outputs"], options=config["options"], form_token=form_token)

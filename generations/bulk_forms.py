@@ -75,7 +75,7 @@ class ComparisonForm(forms.Form):
     def __init__(self, data=None, *, team, project, **kwargs):
         super().__init__(data, **kwargs)
         program = project.program
-        self.fields["sku"].queryset = project.skus.order_by("code")
+        self.fields["sku"].queryset = project.skus.filter(archived_at__isnull=True).order_by("code")
         self.fields["accounts"].queryset = VendorAccount.objects.for_team(team).filter(state=AccountState.ACTIVE)
         self.fields["model_image"].queryset = ModelImage.objects.for_team(team).filter(fashion_model__program=program)
         self.fields["pose"].queryset = Pose.objects.for_team(team).filter(Q(program__isnull=True) | Q(program=program))

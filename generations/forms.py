@@ -45,7 +45,7 @@ class GenerateForm(forms.Form):
         super().__init__(data, **kwargs)
         self.team, self.project, self.parent = team, project, parent
         program = project.program
-        self.fields["skus"].queryset = (project.skus.annotate(garment_count=Count("garment_images"))
+        self.fields["skus"].queryset = (project.skus.filter(archived_at__isnull=True).annotate(garment_count=Count("garment_images"))
                                         .order_by("code"))
         self.fields["account"].queryset = VendorAccount.objects.for_team(team).filter(state=AccountState.ACTIVE)
         self.fields["model_image"].queryset = ModelImage.objects.for_team(team).filter(
