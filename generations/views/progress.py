@@ -2,7 +2,7 @@
 
 Each polls with hx-trigger="every 2s" while work runs and answers 286 (htmx: stop polling) once it is done.
 """
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -49,10 +49,13 @@ def project_batches(request: HttpRequest, pk: int):
     batches = list(
         Batch.objects.for_team(request.team).filter(project=project)
         .annotate(total=Count("tasks"), failed=Count("tasks", filter=Q(tasks__status__in=FAILED)),
-                  running=Count("tasks", filter=running_filter))
+                  running=Count("tasks", filter=running_filter),
+                  rest_launched=Exists(Batch.objects.filter(pilot_of=OuterRef("pk"))))
         .order_by("-created_at")[:BATCHES_SHOWN]
     )
     for batch in batches:
+        # "Run the rest" is offered only while a pilot still has SKUs waiting for it.
+        batch.rest_waiting = batch.is_pilot and bool(batch.config.get("rest_sku_ids")) and not batch.rest_launched
         batch.done = batch.total - batch.failed - batch.running
         batch.done_pct = round(100 * batch.done / batch.total) if batch.total else 0
         batch.failed_pct = round(100 * batch.failed / batch.total) if batch.total else 0
