@@ -158,12 +158,13 @@ class GenerateForm(SkuScopeForm):
             self.clean_skus_for_scope(data)
         operation = dict(Operation.choices).get(self.spec.operation, self.spec.operation)
         vendor = self.chosen_account.get_vendor_display()
-        # A pose or prompt the operation cannot use is refused with a message, never silently dropped.
+        # A pose or prompt the operation cannot use is refused with a message, never silently dropped. The message
+        # goes at the top of the form: the section of an input the operation does not take is not shown.
         if not self.spec.accepts_pose and data.get("pose"):
-            self.add_error("pose", f"{operation} on {vendor} takes no pose: choose “No pose”, or an operation "
+            self.add_error(None, f"{operation} on {vendor} takes no pose: choose “No pose”, or an operation "
                                    "that uses one.")
         if not self.spec.accepts_prompt and (data.get("prompt") or "").strip():
-            self.add_error("prompt", f"{operation} on {vendor} takes no prompt: empty the prompt box.")
+            self.add_error(None, f"{operation} on {vendor} takes no prompt: empty the prompt box.")
         if not self.spec.accepts_prompt:
             data["prompt"] = ""
         if self.spec.needs_garment and data.get("skus"):
