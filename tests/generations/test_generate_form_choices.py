@@ -227,3 +227,17 @@ def test_the_bulk_form_lists_no_skus_either(client, studio):
 
     assert html.count('name="skus"') <= 20
     assert "All SKUs of the project <span class=\"muted\">(31)</span>" in html
+
+
+# --- long prompts on cards ---------------------------------------------------------------------------------------------
+def test_a_long_prompt_is_clamped_on_the_task_card_with_more(creative, studio):
+    long_prompt = "A model in a linen dress walking on a beach at golden hour, " * 6
+    short = make_task(studio, outputs=0, prompt="white background")
+    long = make_task(studio, outputs=0, prompt=long_prompt)
+
+    short_html = creative.get(reverse("task_card", args=[short.pk]), headers=HTMX).content.decode()
+    long_html = creative.get(reverse("task_card", args=[long.pk]), headers=HTMX).content.decode()
+
+    assert "data-clamped-prompt" not in short_html and "white background" in short_html
+    assert "data-clamped-prompt" in long_html and '<span class="more">more</span>' in long_html
+    assert long_prompt.strip() in long_html  # the whole prompt is one click away, nothing lost
