@@ -10,3 +10,9 @@ class GenerationsConfig(AppConfig):
         from . import vision
 
         vision.connect()
+        # The catalog asks what runs on a SKU, image, model or pose before deleting it (catalog/usage.py).
+        from catalog import usage
+
+        from . import catalog_usage
+
+        usage.register(catalog_usage.check)

@@ -12,12 +12,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from generations.models import Task
-from generations.views.common import RUNNING
 from studio import roles
 from studio.tenancy import member_required
 
-from .. import uploads
+from .. import uploads, usage
 from ..forms import ImageUploadField
 from ..models import SKU, GarmentImage, Pose
 from .common import parse_upload_body, require
@@ -25,24 +23,12 @@ from .gallery import visible_model
 from .projects import visible_sku
 
 CONFIRM = "catalog/confirm.html"
-NAMED = 5  # running tasks named in a refusal; the rest are counted
 
 
 # --- what is in use ----------------------------------------------------------------------------------------------
-def running_tasks(**lookup):
-    return (Task.objects.filter(status__in=RUNNING, **lookup).select_related("sku")
-            .order_by("pk"))
-
-
-def describe(tasks) -> list[str]:
-    """'Task 12 (SKU TEE-1, Try-on, Generation in process)' for the first few, then 'and N more'."""
-    named = list(tasks[:NAMED])
-    lines = [f"Task {t.pk} (SKU {t.sku.code}, {t.get_operation_display()}, {t.status})" for t in named]
-    if len(named) == NAMED:
-        more = tasks.count() - NAMED
-        if more > 0:
-            lines.append(f"and {more} more running task{'s' if more != 1 else ''}")
-    return lines
+def uses_of(obj) -> list[str]:
+    """The running tasks that use obj, named (answered by the generations app through catalog/usage.py)."""
+    return usage.running_uses(obj)[0]
 
 
 def _owner_only(request, program) -> None:
@@ -68,7 +54,7 @@ def sku_archive(request: HttpRequest, pk: int):
         messages.success(request, f"SKU {sku.code} archived: it is off the grid and out of new runs. Its outputs "
                                   "and history stay; unarchive it from the project's archived SKUs.")
         return redirect("project_detail", sku.project_id)
-    running = running_tasks(sku=sku).count()
+    running = usage.running_uses(sku)[1]
     body = (f"{sku.code} leaves the project grid and the generate and bulk forms. Its tasks, outputs, review "
             "history and exports already made stay. You can unarchive it later.")
     if running:
@@ -98,7 +84,7 @@ def visible_garment(request, pk: int) -> GarmentImage:
 
 
 def _garment_blockers(image) -> list[str]:
-    return describe(running_tasks(garment_images=image))
+    return uses_of(image)
 
 
 def _remove_garment(image: GarmentImage) -> None:
@@ -188,8 +174,8 @@ def model_delete(request: HttpRequest, pk: int):
     fashion_model = visible_model(request, pk)
     require(request, roles.EDIT)
     _owner_only(request, fashion_model.program)
-    blockers = describe(running_tasks(model_image__fashion_model=fashion_model))
-    if request.method == "POST" and not blockers:
+    in_use = uses_of(fashion_model)
+    if request.method == "POST" and not in_use:
         fashion_model.delete()
         messages.success(request, f"{fashion_model.name} and their images deleted. Tasks and outputs already made "
                                   "stay.")
@@ -199,9 +185,9 @@ def model_delete(request: HttpRequest, pk: int):
     return _confirm(request, title=f"Delete {fashion_model.name}?",
                     body=(f"{fashion_model.name} and all their images are deleted from the gallery. SKUs assigned "
                           "to them keep no model. Tasks and outputs already made stay."),
-                    action=request.path, button="Delete model", blockers=blockers,
+                    action=request.path, button="Delete model", blockers=in_use,
                     back=reverse("model_detail", args=[fashion_model.pk]),
-                    status=409 if blockers and request.method == "POST" else 200)
+                    status=409 if in_use and request.method == "POST" else 200)
 
 
 def visible_pose(request, pk: int) -> Pose:
@@ -216,8 +202,8 @@ def pose_delete(request: HttpRequest, pk: int):
     if pose.program_id is None:
         raise PermissionDenied("Preset poses belong to the shared library and cannot be deleted.")
     _owner_only(request, pose.program)
-    blockers = describe(running_tasks(pose=pose))
-    if request.method == "POST" and not blockers:
+    in_use = uses_of(pose)
+    if request.method == "POST" and not in_use:
         pose.delete()
         messages.success(request, f"Pose {pose.name} deleted. Tasks and outputs already made stay.")
         return redirect("pose_library", pose.program_id)
@@ -225,6 +211,6 @@ def pose_delete(request: HttpRequest, pk: int):
         messages.error(request, f"Pose {pose.name} is used by running tasks; not deleted.")
     return _confirm(request, title=f"Delete pose {pose.name}?",
                     body="The pose leaves the library. Tasks and outputs already made stay.",
-                    action=request.path, button="Delete pose", blockers=blockers,
+                    action=request.path, button="Delete pose", blockers=in_use,
                     back=reverse("pose_library", args=[pose.program_id]),
-                    status=409 if blockers and request.method == "POST" else 200)
+                    status=409 if in_use and request.method == "POST" else 200)

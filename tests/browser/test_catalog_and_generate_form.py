@@ -71,6 +71,7 @@ def test_archive_and_delete_ask_first_and_say_what_blocks_them(page, screenshot)
     page.click("[data-archived-link]")
     expect(page.locator("#sku-grid")).to_contain_text("TEE-GONE")
     page.click(f"[data-unarchive='{gone.pk}']")
+    expect(page.locator("#toasts")).to_contain_text("SKU TEE-GONE is back on the grid")
     expect(page.locator("#sku-grid")).to_contain_text("TEE-GONE")
     assert SKU.objects.get(pk=gone.pk).archived_at is None
 
