@@ -131,6 +131,10 @@ class GarmentType(models.TextChoices):
 class SKUQuerySet(ProgramScopedQuerySet):
     program_path = "project__program"
 
+    def active(self):
+        """SKUs not archived: the ones the project grid, the generate forms and bulk runs offer."""
+        return self.filter(archived_at__isnull=True)
+
 
 class SKU(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="skus")
@@ -146,6 +150,8 @@ class SKU(models.Model):
                                       related_name="skus")
     style = models.ForeignKey("Style", null=True, blank=True, on_delete=models.SET_NULL, related_name="skus")
     description = models.TextField(blank=True, help_text="Garment description used in prompts; editable.")
+    # Archived: off the project grid and out of new runs; its tasks, outputs and exports already made stay.
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

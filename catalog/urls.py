@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import gallery, imports, poses, programs, projects, skus, styles, uploads
+from .views import gallery, hygiene, imports, poses, programs, projects, skus, styles, uploads
 
 urlpatterns = [
     path("programs/<int:pk>/", programs.program_detail, name="program_detail"),
@@ -25,4 +25,11 @@ urlpatterns = [
     path("projects/<int:pk>/import/s3/start/", imports.s3_import_start, name="s3_import_start"),
     path("imports/<int:pk>/s3/complete/", imports.s3_import_complete, name="s3_import_complete"),
     path("imports/<int:pk>/s3/abort/", imports.s3_import_abort, name="s3_import_abort"),
+    # Catalog hygiene (views/hygiene.py): GET shows the confirmation, POST acts.
+    path("skus/<int:pk>/archive/", hygiene.sku_archive, name="sku_archive"),
+    path("skus/<int:pk>/unarchive/", hygiene.sku_unarchive, name="sku_unarchive"),
+    path("garments/<int:pk>/delete/", hygiene.garment_image_delete, name="garment_image_delete"),
+    path("garments/<int:pk>/replace/", hygiene.garment_image_replace, name="garment_image_replace"),
+    path("models/<int:pk>/delete/", hygiene.model_delete, name="model_delete"),
+    path("poses/<int:pk>/delete/", hygiene.pose_delete, name="pose_delete"),
 ]

@@ -17,6 +17,12 @@ class GenerationsConfig(AppConfig):
         batch_counts.connect()  # the ledger's charges and refunds into their batch's counter
         # A finished zip import moves its project Creating → Created (the catalog only announces it).
         catalog_signals.project_import_finished.connect(_import_finished, dispatch_uid="generations.import_finished")
+        # The catalog asks what runs on a SKU, image, model or pose before deleting it (catalog/usage.py).
+        from catalog import usage
+
+        from . import catalog_usage
+
+        usage.register(catalog_usage.check)
 
 
 def _import_finished(sender, project, **kwargs):

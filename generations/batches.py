@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from generations import engine
 from . import batch_counts, lifecycle
 from .budget import ZERO, check_budget, committed_credits, spend_by_vendor  # noqa: F401 (the budget API)
 from .launch import LaunchError, launch_generation
-from .models import Batch, BatchState, Comparison, Task, TaskStatus
+from .models import Batch, BatchState, Comparison, Task, TaskOutput, TaskStatus
 
 S = TaskStatus
 CANCELLED_STEP = "cancelled"
@@ -74,7 +74,8 @@ def launch_rest(pilot: Batch, *, user, team, form_token: str) -> Batch:
         return model.objects.for_team(team).filter(pk=pk).first() if pk else None
 
     batch = launch_generation(
-        user=user, team=team, skus=list(SKU.objects.for_team(team).filter(pk__in=rest_ids)), account=account,
+        user=user, team=team, skus=list(SKU.objects.for_team(team).filter(pk__in=rest_ids, archived_at__isnull=True)),
+        account=account,
         operation=config["operation"], model_image=team_object(ModelImage, config["model_image"]),
         pose=team_object(Pose, config["pose"]), style=team_object(Style, config["style"]), prompt=config["prompt"],
         num_outputs=config["num_outputs"], options=config["options"], form_token=form_token)
@@ -205,6 +206,8 @@ def comparison_tasks(comparison: Comparison):
 def mark_winner(comparison: Comparison, task: Task, user) -> None:
     if not Task.objects.filter(pk=task.pk, batch__comparison=comparison).exists():
         raise LaunchError("That task is not part of this comparison.")
+    if not task.outputs.exists():
+        raise LaunchError(f"{task.account.name} has no outputs, so it cannot win.")
     Comparison.objects.filter(pk=comparison.pk).update(winner=task, decided_by=user, decided_at=timezone.now())
     comparison.refresh_from_db()
 
@@ -227,7 +230,10 @@ def scoreboard(project: Project) -> list[VendorScore]:
             .annotate(runs=Count("pk"), credits=Coalesce(Sum(Greatest("charged_credits", "estimated_credits")), ZERO),
                       mean=Avg(duration))
             .order_by("account__name"))
-    wins = dict(Comparison.objects.filter(project=project, winner__isnull=False).values("winner__account_id")
+    # Only a column with outputs can win (a winner recorded on an empty one is not credited).
+    has_outputs = Exists(TaskOutput.objects.filter(task=OuterRef("winner")))
+    wins = dict(Comparison.objects.filter(has_outputs, project=project, winner__isnull=False)
+                .values("winner__account_id")
                 .annotate(n=Count("pk")).values_list("winner__account_id", "n"))
     return [VendorScore(r["account__vendor"], r["account__name"], r["runs"], wins.get(r["account_id"], 0),
                         r["credits"], r["mean"].total_seconds() if r["mean"] else None) for r in rows]

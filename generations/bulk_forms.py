@@ -10,6 +10,8 @@ from catalog.models import ModelImage, Pose, Project
 from studio.ids import IdModelChoiceField, IdModelMultipleChoiceField
 
 from .forms import GenerateForm
+from .prompt_limits import STUDIO_PROMPT_MAX
+from .sku_choice import ALL
 from .models import AccountState, VendorAccount
 
 
@@ -21,16 +23,14 @@ class BulkGenerateForm(GenerateForm):
 
     def __init__(self, data=None, *, team, project, **kwargs):
         super().__init__(data, team=team, project=project, parent=None, **kwargs)
-        self.fields["skus"].required = False
 
     def wants_whole_project(self) -> bool:
         return self.is_bound and self.fields["whole_project"].widget.value_from_datadict(
             self.data, self.files, self.add_prefix("whole_project"))
 
-    def selected_sku_count(self) -> int:
-        if self.wants_whole_project():
-            return self.fields["skus"].queryset.count()
-        return super().selected_sku_count()
+    def scope_value(self) -> str:
+        """"Every SKU in the project" is the scope "all" (archived SKUs are never part of it)."""
+        return ALL if self.wants_whole_project() else super().scope_value()
 
     def pilot_count(self, sku_count: int) -> int:
         """How many SKUs run now when a pilot is asked for (0: no pilot, everything runs now)."""
@@ -39,13 +39,9 @@ class BulkGenerateForm(GenerateForm):
         return size if 0 < size < sku_count else 0
 
     def clean(self):
-        if self.cleaned_data.get("whole_project"):
-            self.cleaned_data["skus"] = list(self.fields["skus"].queryset)
         data = super().clean()
         skus = data.get("skus") or []
-        if not skus:
-            self.add_error("skus", "Choose SKUs, or tick every SKU in the project.")
-        elif data.get("pilot_size") and data["pilot_size"] >= len(skus):
+        if skus and data.get("pilot_size") and data["pilot_size"] >= len(skus):
             self.add_error("pilot_size", f"A pilot must be smaller than the batch ({len(skus)} "
                                          f"SKU{'s' if len(skus) != 1 else ''}).")
         return data
@@ -69,16 +65,26 @@ class ComparisonForm(forms.Form):
                                               label="Vendor accounts")
     model_image = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
     pose = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
-    prompt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    # No max_length (the browser's maxlength would cut a pasted prompt silently): clean_prompt refuses instead.
+    prompt = forms.CharField(required=False, widget=forms.Textarea(attrs={
+        "rows": 3, "data-prompt-limit": STUDIO_PROMPT_MAX, "aria-describedby": "prompt-counter"}))
     num_outputs = forms.IntegerField(label="Outputs per vendor", min_value=1, max_value=8, initial=1)
+    prompt_limit, prompt_limit_documented, chosen_account = STUDIO_PROMPT_MAX, False, None
 
     def __init__(self, data=None, *, team, project, **kwargs):
         super().__init__(data, **kwargs)
         program = project.program
-        self.fields["sku"].queryset = project.skus.order_by("code")
+        self.fields["sku"].queryset = project.skus.filter(archived_at__isnull=True).order_by("code")
         self.fields["accounts"].queryset = VendorAccount.objects.for_team(team).filter(state=AccountState.ACTIVE)
         self.fields["model_image"].queryset = ModelImage.objects.for_team(team).filter(fashion_model__program=program)
         self.fields["pose"].queryset = Pose.objects.for_team(team).filter(Q(program__isnull=True) | Q(program=program))
+
+    def clean_prompt(self):
+        prompt = self.cleaned_data.get("prompt") or ""
+        if len(prompt) > STUDIO_PROMPT_MAX:
+            raise forms.ValidationError(f"The prompt is {len(prompt):,} characters; at most {STUDIO_PROMPT_MAX:,} "
+                                        "are accepted. Shorten it: nothing was cut.")
+        return prompt
 
     def clean_accounts(self):
         accounts = self.cleaned_data["accounts"]

@@ -5,9 +5,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Count, Q
 
 from catalog.models import ModelImage, ModelSize, ModelType, Pose, PoseCategory, PromptType, Style
-from studio.ids import IdModelChoiceField, IdModelMultipleChoiceField, parse_id, parse_ids
+from studio.ids import IdModelChoiceField, IdModelMultipleChoiceField, parse_id
 
+from . import default_account, prompt_limits
 from .models import AccountState, Operation, TaskOutput, VendorAccount
+from .sku_choice import SkuScopeForm, name_some
 from .vendors import registry
 from .vendors.base import Capabilities, ConfigurationError, Option, OperationSpec, VendorError
 
@@ -29,9 +31,11 @@ def _option_field(option: Option) -> forms.Field:
     return forms.CharField(max_length=500, **common)
 
 
-class GenerateForm(forms.Form):
+class GenerateForm(SkuScopeForm):
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    skus = IdModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple, label="SKUs")
+    # Chosen through the scope (generations/sku_choice.py): never rendered as one checkbox per SKU.
+    skus = IdModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput,
+                                      label="SKUs")
     account = IdModelChoiceField(queryset=None, widget=forms.RadioSelect, label="Vendor account",
                                      empty_label=None)
     operation = forms.ChoiceField(choices=())
@@ -39,15 +43,17 @@ class GenerateForm(forms.Form):
     model_image = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
     pose = IdModelChoiceField(queryset=None, required=False, widget=forms.RadioSelect)
     style = IdModelChoiceField(queryset=None, required=False, empty_label="— the SKU's style —")
-    prompt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    # No max_length: the browser's maxlength would cut a pasted prompt silently; clean_prompt refuses instead.
+    prompt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, data=None, *, team, project, parent: TaskOutput | None = None, **kwargs):
         super().__init__(data, **kwargs)
         self.team, self.project, self.parent = team, project, parent
         program = project.program
-        self.fields["skus"].queryset = (project.skus.annotate(garment_count=Count("garment_images"))
-                                        .order_by("code"))
-        self.fields["account"].queryset = VendorAccount.objects.for_team(team).filter(state=AccountState.ACTIVE)
+        self.fields["skus"].queryset = (project.skus.filter(archived_at__isnull=True)
+                                        .annotate(garment_count=Count("garment_images")).order_by("code"))
+        self.fields["account"].queryset = (VendorAccount.objects.for_team(team).filter(state=AccountState.ACTIVE)
+                                           .order_by("name", "pk"))
         self.fields["model_image"].queryset = ModelImage.objects.for_team(team).filter(
             fashion_model__program=program)
         self.fields["pose"].queryset = Pose.objects.for_team(team).filter(
@@ -58,6 +64,8 @@ class GenerateForm(forms.Form):
         self._set_operations()
         self.spec = self._chosen_spec()
         self._set_spec_fields()
+        self.fields["prompt"].widget.attrs.update({"data-prompt-limit": self.prompt_limit,
+                                                   "aria-describedby": "prompt-counter"})
 
     # --- what the chosen account can do ----------------------------------------------------------------------
     def _raw(self, name):
@@ -69,7 +77,8 @@ class GenerateForm(forms.Form):
         accounts = self.fields["account"].queryset
         raw = self._raw("account")
         chosen = accounts.filter(pk=raw).first() if parse_id(raw) else None
-        return chosen or (None if self.is_bound else accounts.first())
+        # Not the first by name: the team admin's default, never one whose connection test failed.
+        return chosen or (None if self.is_bound else default_account.preselected(accounts))
 
     def _capabilities(self) -> Capabilities | None:
         if self.chosen_account is None:
@@ -104,17 +113,36 @@ class GenerateForm(forms.Form):
         num.min_value, num.max_value = spec.outputs_min, spec.outputs_max
         num.validators = [MinValueValidator(spec.outputs_min), MaxValueValidator(spec.outputs_max)]
         num.widget.attrs.update(min=spec.outputs_min, max=spec.outputs_max)
-        num.help_text = f"Between {spec.outputs_min} and {spec.outputs_max} for this operation."
+        num.help_text = (f"Between {spec.outputs_min} and {spec.outputs_max} for this operation."
+                         if spec.outputs_max > spec.outputs_min else "")
         if not self.is_bound:
             self.initial.setdefault("operation", spec.operation)
         self.fields["model_image"].required = spec.needs_model_image
         for option in spec.options:
             self.fields[OPTION_PREFIX + option.name] = _option_field(option)
 
-    def selected_sku_count(self) -> int:
-        """SKUs ticked now, counted even while another check (a missing garment image) still fails."""
-        ids = parse_ids(self.data.getlist("skus")) if self.is_bound else []
-        return self.fields["skus"].queryset.filter(pk__in=ids).count() if ids else 0
+    @property
+    def prompt_limit(self) -> int:
+        return prompt_limits.prompt_limit(self.chosen_account.vendor if self.chosen_account else None)[0]
+
+    @property
+    def prompt_limit_documented(self) -> bool:
+        return prompt_limits.prompt_limit(self.chosen_account.vendor if self.chosen_account else None)[1]
+
+    @property
+    def spec_label(self) -> str:
+        if self.spec is None or self.chosen_account is None:
+            return ""
+        operation = dict(Operation.choices).get(self.spec.operation, self.spec.operation)
+        return f"{operation} on {self.chosen_account.get_vendor_display()}"
+
+    @property
+    def shows_model_image(self) -> bool:
+        return self.spec is None or self.spec.needs_model_image or not self.spec.needs_parent_output
+
+    @property
+    def shows_style(self) -> bool:
+        return self.spec is None or not self.spec.needs_parent_output
 
     def option_fields(self):
         return [self[name] for name in self.fields if name.startswith(OPTION_PREFIX)]
@@ -126,14 +154,23 @@ class GenerateForm(forms.Form):
             raise forms.ValidationError("Choose an active vendor account.")
         if self.spec is None:
             raise forms.ValidationError("This account offers no operation that can run from here.")
-        if not self.spec.accepts_pose:
-            data["pose"] = None
+        if self.parent is None:
+            self.clean_skus_for_scope(data)
+        operation = dict(Operation.choices).get(self.spec.operation, self.spec.operation)
+        vendor = self.chosen_account.get_vendor_display()
+        # A pose or prompt the operation cannot use is refused with a message, never silently dropped. The message
+        # goes at the top of the form: the section of an input the operation does not take is not shown.
+        if not self.spec.accepts_pose and data.get("pose"):
+            self.add_error(None, f"{operation} on {vendor} takes no pose: choose “No pose”, or an operation "
+                                   "that uses one.")
+        if not self.spec.accepts_prompt and (data.get("prompt") or "").strip():
+            self.add_error(None, f"{operation} on {vendor} takes no prompt: empty the prompt box.")
         if not self.spec.accepts_prompt:
             data["prompt"] = ""
         if self.spec.needs_garment and data.get("skus"):
             bare = [sku.code for sku in data["skus"] if not sku.garment_count]
             if bare:
-                self.add_error("skus", f"Upload a garment image first: {', '.join(bare)}.")
+                self.add_error("skus", f"Upload a garment image first: {name_some(bare)}.")
         if "num_outputs" in data:
             try:
                 data["options"] = self.capabilities.clean(self.spec.operation, self.raw_options(data),
@@ -141,6 +178,15 @@ class GenerateForm(forms.Form):
             except VendorError as exc:
                 raise forms.ValidationError(str(exc)) from None
         return data
+
+    def clean_prompt(self):
+        prompt = self.cleaned_data.get("prompt") or ""
+        limit = self.prompt_limit
+        if len(prompt) > limit:
+            raise forms.ValidationError(
+                f"The prompt is {len(prompt):,} characters; at most {limit:,} are accepted here. Shorten it: "
+                "nothing was cut.")
+        return prompt
 
     def raw_options(self, data=None) -> dict:
         data = self.cleaned_data if data is None else data

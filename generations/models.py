@@ -56,6 +56,12 @@ class VendorAccount(models.Model):
     # The account's public id in its webhook URL (webhooks/<vendor>/<token>/): tells us whose secret verifies the
     # signature without exposing the primary key. Not a secret itself; the signature is.
     webhook_token = models.CharField(max_length=40, unique=True, default=new_webhook_token, editable=False)
+    # The account the generate forms preselect: one per team, chosen by a team admin on the accounts page.
+    is_team_default = models.BooleanField(default=False, editable=False)
+    # The last connection test: None never tested, False failed (then it is marked and never preselected).
+    last_test_ok = models.BooleanField(null=True, editable=False)
+    last_test_message = models.TextField(blank=True, editable=False)
+    last_tested_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +69,8 @@ class VendorAccount(models.Model):
 
     class Meta:
         ordering = ["team__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["team"], condition=models.Q(is_team_default=True),
+                                               name="one_default_account_per_team")]
 
     def __str__(self):
         return f"{self.name} ({self.get_vendor_display()})"

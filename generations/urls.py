@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<int:pk>/generate/estimate/", generate.generate_estimate, name="generate_estimate"),
     path("projects/<int:pk>/generate/model-images/", generate.generate_model_images, name="generate_model_images"),
     path("projects/<int:pk>/generate/poses/", generate.generate_poses, name="generate_poses"),
+    path("projects/<int:pk>/generate/skus/", generate.generate_skus, name="generate_skus"),
     # Progress fragments (poll every 2 s, 286 when done)
     path("projects/<int:pk>/batches/", progress.project_batches, name="project_batches"),
     path("skus/<int:pk>/tasks/", progress.sku_tasks, name="sku_tasks"),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("accounts/new/", accounts.account_create, name="account_create"),
     path("accounts/<int:pk>/", accounts.account_edit, name="account_edit"),
     path("accounts/<int:pk>/test/", accounts.account_test, name="account_test"),
+    path("accounts/<int:pk>/default/", accounts.account_make_default, name="account_make_default"),
     # Export of approved images (roles.EXPORT)
     path("projects/<int:pk>/export.zip", export.project_export_zip, name="project_export_zip"),
     path("projects/<int:pk>/manifest.csv", export.project_export_manifest, name="project_export_manifest"),

@@ -4,11 +4,12 @@ from django.urls import include, path
 
 from generations.views import media as media_views
 
-from . import views, views_audit, views_inbox, views_invitations, views_team
+from . import views, views_audit, views_favicon, views_inbox, views_invitations, views_team
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("favicon.ico", views_favicon.favicon, name="favicon"),
     path("team/switch/", views.switch_team, name="switch_team"),
     # Team settings (roles.MANAGE_MEMBERS)
     path("team/settings/", views_team.team_settings, name="team_settings"),

@@ -1,5 +1,6 @@
 """The project page: a paginated SKU grid with covers, status and counts; create and rename SKUs."""
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,9 +35,17 @@ def visible_sku(request, pk: int) -> SKU:
     return get_object_or_404(skus, pk=pk)
 
 
-def sku_grid(project: Project):
+def grid_skus(project: Project, *, query: str = "", archived: bool = False):
+    """The project's SKUs the grid lists: active (or archived), matching a search on code, name or category."""
+    skus = project.skus.filter(archived_at__isnull=not archived)
+    if query:
+        skus = skus.filter(Q(code__icontains=query) | Q(name__icontains=query) | Q(category__icontains=query))
+    return skus
+
+
+def sku_grid(project: Project, *, query: str = "", archived: bool = False):
     """SKUs with their counts and first garment image, all in the page's one query (no N+1)."""
-    skus = project.skus.annotate(
+    skus = grid_skus(project, query=query, archived=archived).annotate(
         image_count=count_of(GarmentImage.objects.all(), "sku"),
         task_count=count_of(Task.objects.all(), "sku"),
         output_count=count_of(TaskOutput.objects.all(), "task__sku"),
@@ -53,14 +62,19 @@ def client_sku_grid(project: Project):
 
 
 def _context(request, project: Project, form: SKUForm | None = None) -> dict:
+    query = (request.GET.get("q") or "").strip()[:120]
+    archived = request.GET.get("archived") == "1"
     internal = roles.can(request.membership, roles.SEE_UNAPPROVED)
-    page = paginate(request, sku_grid(project) if internal else client_sku_grid(project))
+    page = paginate(request, sku_grid(project, query=query, archived=archived) if internal
+                    else client_sku_grid(project))
     attach_covers(page, GarmentImage._meta.get_field("image"))
     if not internal:
         from generations.client_view import label_skus
 
         label_skus(page.object_list)
     return {"project": project, "program": project.program, "page": page, "skus": page.object_list,
+            "query": query, "archived": archived,
+            "archived_count": project.skus.filter(archived_at__isnull=False).count(),
             "form": form or SKUForm(project=project), "direct_upload": s3_uploads.enabled(), **permissions(request)}
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from studio import audit, roles
 from studio.tenancy import member_required
 
+from .. import default_account
 from ..accounts import VendorAccountForm, base_url_presets, test_connection
 from ..models import Vendor, VendorAccount
 
@@ -20,6 +21,19 @@ def _team_account(request, pk) -> VendorAccount:
 def account_list(request: HttpRequest):
     accounts = VendorAccount.objects.for_team(request.team).order_by("name")
     return render(request, "generations/accounts.html", {"accounts": accounts})
+
+
+@require_POST
+@member_required(roles.MANAGE_ACCOUNTS)
+def account_make_default(request: HttpRequest, pk: int):
+    """The team's default account: the one the generate forms preselect (when active and its test did not fail)."""
+    account = _team_account(request, pk)
+    default_account.make_default(account)
+    note = ""
+    if account.state != "active" or account.last_test_ok is False:
+        note = " It is not preselected while it is unavailable or its last connection test failed."
+    messages.success(request, f"{account.name} is the team's default account.{note}")
+    return redirect("account_list")
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,5 +79,6 @@ def _audit_changes(request, account: VendorAccount, form, before: dict) -> None:
 def account_test(request: HttpRequest, pk: int):
     account = _team_account(request, pk)
     result = test_connection(account)
+    default_account.record_test(account, result.ok, result.message)
     (messages.success if result.ok else messages.error)(request, result.message)
     return redirect("account_edit", account.pk)

@@ -14,7 +14,6 @@ from django_htmx.http import trigger_client_event
 
 from catalog.views.common import is_fragment, render_page
 from studio import audit
-from studio.ids import parse_ids
 from studio.roles import GENERATE, REVIEW, SEE_UNAPPROVED, can
 from studio.tenancy import member_required
 
@@ -23,7 +22,7 @@ from ..bulk_forms import BulkGenerateForm, ProjectBudgetForm
 from ..models import AccountState, Batch, VendorAccount
 from ..vendors.base import VendorError
 from .common import team_project
-from .generate import _model_picker, _pose_picker
+from .generate import _model_picker, _pose_picker, initial_choice, sku_chooser
 from .progress import STOP_POLLING
 from .review import held_tasks
 
@@ -100,14 +99,12 @@ def _estimate(form: BulkGenerateForm, project) -> tuple[BulkEstimate | None, str
 def _form(request: HttpRequest, project, data=None) -> BulkGenerateForm:
     if data is not None:
         return BulkGenerateForm(data, team=request.team, project=project)
-    initial = {"form_token": launch.new_form_token(), "skus": parse_ids(request.GET.getlist("sku"))}
-    return BulkGenerateForm(team=request.team, project=project, initial=initial)
+    return BulkGenerateForm(team=request.team, project=project, initial=initial_choice(request))
 
 
 def _page(request: HttpRequest, project, form: BulkGenerateForm, **extra):
     unavailable = VendorAccount.objects.for_team(request.team).exclude(state=AccountState.ACTIVE)
-    context = {"project": project, "form": form, "unavailable_accounts": unavailable,
-               "sku_total": form.fields["skus"].queryset.count(),
+    context = {"project": project, "form": form, "unavailable_accounts": unavailable, **sku_chooser(request, form),
                **_model_picker(request, project, form), **_pose_picker(request, project, form), **extra}
     return render(request, TEMPLATE, context)
 

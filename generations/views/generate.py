@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
@@ -18,10 +19,12 @@ from .. import launch, review
 from ..prompt_help import prompt_help_context
 from ..forms import GenerateForm, ModelImageFilter, PoseFilter
 from ..models import AccountState, VendorAccount
+from ..sku_choice import picker_page
 from ..vendors.base import VendorError
 from .common import team_project
 
 TEMPLATE = "generations/generate.html"
+PICKERS = "generations/_pickers.html"
 PICKER_PAGE = 24
 
 
@@ -38,16 +41,29 @@ def _form(request: HttpRequest, project, data=None) -> GenerateForm:
     parent = _parent(request, project)
     if data is not None:
         return GenerateForm(data, team=request.team, project=project, parent=parent)
+    return GenerateForm(team=request.team, project=project, parent=parent, initial=initial_choice(request, parent))
+
+
+def initial_choice(request: HttpRequest, parent=None) -> dict:
+    """What the project grid sends: picked SKUs (?sku=…) or a filter (?scope=filter&sku_q=…&sku_status=…)."""
     preselected = parse_ids(request.GET.getlist("sku"))
     if parent is not None:
         preselected = [parent.task.sku_id]
     initial = {"form_token": launch.new_form_token(), "skus": preselected}
-    return GenerateForm(team=request.team, project=project, parent=parent, initial=initial)
+    for name in ("scope", "sku_status", "sku_type", "sku_q"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name][:120]
+    return initial
+
+
+def sku_chooser(request: HttpRequest, form) -> dict:
+    """The SKU chooser's context: the project's active SKU count and one page of the hand-picking list."""
+    return {"sku_total": form.active_skus().count(), **picker_page(form, request)}
 
 
 def _page_context(request: HttpRequest, project, form: GenerateForm) -> dict:
     unavailable = VendorAccount.objects.for_team(request.team).exclude(state=AccountState.ACTIVE)
-    return {"project": project, "form": form, "unavailable_accounts": unavailable,
+    return {"project": project, "form": form, "unavailable_accounts": unavailable, **sku_chooser(request, form),
             **_model_picker(request, project, form), **_pose_picker(request, project, form)}
 
 
@@ -87,6 +103,12 @@ def generate_options(request: HttpRequest, pk: int):
     project = team_project(request, pk)
     form = _form(request, project, request.GET)
     response = render(request, f"{TEMPLATE}#options", {"project": project, "form": form})
+    # The sections the operation decides on (model image, pose, prompt and its limit) follow out of band: an
+    # operation that takes no pose shows no pose picker, so no pose can be chosen and dropped.
+    context = {"project": project, "form": form, "oob": True, **_model_picker(request, project, form),
+               **_pose_picker(request, project, form)}
+    for section in ("model_section", "pose_section", "prompt_field"):
+        response.content += render_to_string(f"{PICKERS}#{section}", context, request=request).encode()
     return trigger_client_event(response, "estimate-stale", after="settle")
 
 
@@ -158,14 +180,24 @@ def _selected(form, name, request) -> str:
 @member_required(GENERATE)
 def generate_model_images(request: HttpRequest, pk: int):
     project = team_project(request, pk)
-    return render(request, f"{TEMPLATE}#model_picker", {"project": project, **_model_picker(request, project)})
+    return render(request, f"{PICKERS}#model_picker", {"project": project, **_model_picker(request, project)})
 
 
 @require_GET
 @member_required(GENERATE)
 def generate_poses(request: HttpRequest, pk: int):
     project = team_project(request, pk)
-    return render(request, f"{TEMPLATE}#pose_picker", {"project": project, **_pose_picker(request, project)})
+    return render(request, f"{PICKERS}#pose_picker", {"project": project, **_pose_picker(request, project)})
+
+
+@require_GET
+@member_required(GENERATE)
+def generate_skus(request: HttpRequest, pk: int):
+    """One page of the SKU picker, searched, with the SKUs picked on other pages kept."""
+    project = team_project(request, pk)
+    form = _form(request, project, request.GET)
+    return render(request, f"{PICKERS}#sku_picker", {"project": project, "form": form,
+                                                      **picker_page(form, request)})
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 Each polls with hx-trigger="every 2s" while work runs and answers 286 (htmx: stop polling) once it is done.
 """
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -65,8 +65,11 @@ def project_batches(request: HttpRequest, pk: int):
     of 50 tasks as for one of 50,000, and the same buckets as each batch's own panel, so the two always agree."""
     project = team_project(request, pk)
     project_batches = Batch.objects.for_team(request.team).filter(project=project)
-    batches = list(project_batches.order_by("-created_at")[:BATCHES_SHOWN])
+    batches = list(project_batches.annotate(rest_launched=Exists(Batch.objects.filter(pilot_of=OuterRef("pk"))))
+                   .order_by("-created_at")[:BATCHES_SHOWN])
     for batch in batches:
+        # "Run the rest" is offered only while a pilot still has SKUs waiting for it.
+        batch.rest_waiting = batch.is_pilot and bool(batch.config.get("rest_sku_ids")) and not batch.rest_launched
         batch.done, batch.failed, batch.cancelled = batch.tasks_done, batch.tasks_failed, batch.tasks_cancelled
         batch.waiting, batch.at_vendor, batch.total = batch.tasks_waiting, batch.tasks_at_vendor, batch.tasks_total
         batch.done_pct = _percent(batch.done, batch.total)

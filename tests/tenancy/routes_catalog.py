@@ -22,6 +22,12 @@ OBJECT_ROUTES = {
     "s3_import_start": lambda w: {"pk": w.project.pk},
     "s3_import_complete": lambda w: {"pk": w.zip_import.pk},
     "s3_import_abort": lambda w: {"pk": w.zip_import.pk},
+    "sku_archive": lambda w: {"pk": w.sku.pk},
+    "sku_unarchive": lambda w: {"pk": w.sku.pk},
+    "garment_image_delete": lambda w: {"pk": w.garment.pk},
+    "garment_image_replace": lambda w: {"pk": w.garment.pk},
+    "model_delete": lambda w: {"pk": w.fashion_model.pk},
+    "pose_delete": lambda w: {"pk": w.pose.pk},
 }
 TEAM_ROUTES: set[str] = set()
 PUBLIC_ROUTES: set[str] = set()

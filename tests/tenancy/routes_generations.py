@@ -22,6 +22,8 @@ OBJECT_ROUTES: dict = {
     "project_export_zip": lambda w: {"pk": w.project.pk},
     "account_edit": lambda w: {"pk": w.account.pk},
     "account_test": lambda w: {"pk": w.account.pk},
+    "account_make_default": lambda w: {"pk": w.account.pk},
+    "generate_skus": lambda w: {"pk": w.project.pk},
     "huhu_import_models": lambda w: {"pk": w.program.pk},
     "huhu_sync_poses": lambda w: {"pk": w.program.pk},
     "account_sync_credits": lambda w: {"pk": w.account.pk},

@@ -6,4 +6,4 @@ OBJECT_ROUTES = {
 }
 TEAM_ROUTES = {"home", "dashboard", "switch_team", "team_settings", "team_settings_save", "team_invite",
                "team_audit", "inbox"}
-PUBLIC_ROUTES = {"login", "logout", "invitation_accept"}  # signed token: tests/security/test_invitations.py
+PUBLIC_ROUTES = {"login", "logout", "invitation_accept", "favicon"}  # signed token: tests/security/test_invitations.py
