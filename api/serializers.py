@@ -31,7 +31,8 @@ class SKUSerializer(serializers.ModelSerializer):
     class Meta:
         model = SKU
         fields = ["id", "project", "code", "name", "category", "garment_type", "accessory_sub_type", "status",
-                  "fashion_model", "style", "description", "created_at", "updated_at"]
+                  "fashion_model", "style", "description", "archived_at", "created_at", "updated_at"]
+        read_only_fields = ["archived_at"]
 
 
 class GarmentImageSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ catalog/zip_ingest.py), so the API refuses what the pages refuse, with the same 
 """
 from django.db import transaction
 from django.http import Http404, QueryDict
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -153,13 +154,42 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewS
 
 
 class SKUViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewSet):
-    """SKUs. Archiving is not offered yet: the catalog has no archived state for a SKU (see docs/api.md)."""
+    """SKUs. `?archived=true` lists only archived ones, `?archived=false` only current ones (default: both, each
+    with its `archived_at`)."""
 
     model = SKU
     serializer_class = s.SKUSerializer
     filters = ("project",)
     write_permission = roles.EDIT
     EDITABLE = ["code", "name", "category", "garment_type"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        archived = str(self.request.query_params.get("archived", "")).lower()
+        if archived in ("true", "1"):
+            qs = qs.filter(archived_at__isnull=False)
+        elif archived in ("false", "0"):
+            qs = qs.filter(archived_at__isnull=True)
+        return qs
+
+    @extend_schema(request=None, responses=s.SKUSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        """Archive the SKU, as its page does: it leaves the project grid, the generate and bulk forms and a pilot's
+        rest; its tasks, outputs, review history and exports already made stay. Repeating it changes nothing."""
+        sku = self.get_object()
+        SKU.objects.filter(pk=sku.pk, archived_at__isnull=True).update(archived_at=timezone.now())
+        sku.refresh_from_db()
+        return Response(self.get_serializer(sku).data)
+
+    @extend_schema(request=None, responses=s.SKUSerializer)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, pk=None):
+        """Bring an archived SKU back to the grid and the forms."""
+        sku = self.get_object()
+        SKU.objects.filter(pk=sku.pk).update(archived_at=None)
+        sku.refresh_from_db()
+        return Response(self.get_serializer(sku).data)
 
     @extend_schema(request=s.SKUSerializer, responses=s.SKUSerializer)
     def create(self, request):

@@ -138,3 +138,26 @@ def test_models_model_images_and_poses_are_listed_for_the_team(api, team):
     assert [m["id"] for m in api.get("/api/v1/fashion-models/").json()["results"]] == [image.fashion_model_id]
     assert [m["id"] for m in api.get("/api/v1/model-images/").json()["results"]] == [image.pk]
     assert [p["name"] for p in api.get("/api/v1/poses/").json()["results"]] == ["Hands on hips"]
+
+
+def test_a_pim_archives_a_sku_which_leaves_the_current_list_and_keeps_its_history(api, project):
+    sku = f.SKUFactory(project=project, code="OLD-1")
+    task = f.TaskFactory(sku=sku, team=project.program.team)
+    archived = api.post(f"/api/v1/skus/{sku.pk}/archive/")
+    assert archived.status_code == 200 and archived.json()["archived_at"]
+    current = api.get("/api/v1/skus/", {"project": project.pk, "archived": "false"}).json()
+    assert sku.pk not in [row["id"] for row in current["results"]]
+    assert sku.pk in [row["id"] for row in api.get("/api/v1/skus/", {"archived": "true"}).json()["results"]]
+    assert task.__class__.objects.filter(pk=task.pk).exists()  # its tasks stay
+    assert api.post(f"/api/v1/skus/{sku.pk}/archive/").json()["archived_at"] == archived.json()["archived_at"]
+    back = api.post(f"/api/v1/skus/{sku.pk}/unarchive/")
+    assert back.status_code == 200 and back.json()["archived_at"] is None
+
+
+@pytest.mark.parametrize("role, allowed", [(Role.CREATIVE, True), (Role.CLIENT, False)])
+def test_archiving_follows_the_role_of_the_key(api_for, project, role, allowed):
+    sku = f.SKUFactory(project=project)
+    response = api_for(role).post(f"/api/v1/skus/{sku.pk}/archive/")
+    assert (response.status_code == 200) is allowed
+    sku.refresh_from_db()
+    assert (sku.archived_at is not None) is allowed

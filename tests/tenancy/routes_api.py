@@ -41,6 +41,8 @@ OBJECT_ROUTES = {
     "api:project-budget": lambda w: {"pk": w.project.pk},
     "api:sku-detail": lambda w: {"pk": w.sku.pk},
     "api:sku-garment-images": lambda w: {"pk": w.sku.pk},
+    "api:sku-archive": lambda w: {"pk": w.sku.pk},
+    "api:sku-unarchive": lambda w: {"pk": w.sku.pk},
     "api:garment-image-detail": lambda w: {"pk": w.garment.pk},
     "api:import-detail": lambda w: {"pk": w.zip_import.pk},
     "api:fashion-model-detail": lambda w: {"pk": w.fashion_model.pk},
