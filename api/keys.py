@@ -21,7 +21,7 @@ def create_key(team, user, *, name: str, role: str, scope: str, expires_at=None,
     plaintext, prefix = ApiKey.generate()
     key = ApiKey.objects.create(team=team, name=name.strip(), role=role, scope=scope, prefix=prefix,
                                 key_hash=hash_key(plaintext), created_by=user, expires_at=expires_at)
-    audit.record(team, user, "api_key_created", f"{key.name} ({prefix})", ip=ip, role=role, scope=scope)
+    audit.record(team, user, audit.AuditAction.API_KEY_CREATED, f"{key.name} ({prefix})", ip=ip, role=role, scope=scope)
     return key, plaintext
 
 
@@ -29,7 +29,7 @@ def revoke_key(key: ApiKey, user, ip=None) -> bool:
     moved = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if moved:
         key.refresh_from_db(fields=["revoked_at"])
-        audit.record(key.team, user, "api_key_revoked", f"{key.name} ({key.prefix})", ip=ip)
+        audit.record(key.team, user, audit.AuditAction.API_KEY_REVOKED, f"{key.name} ({key.prefix})", ip=ip)
     return bool(moved)
 
 
@@ -52,5 +52,5 @@ def record_use(key: ApiKey, ip: str | None, method: str, path: str) -> None:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
         key.last_used_at, key.last_used_ip = now, ip
     if method not in SAFE_METHODS or previous is None or now - previous > quiet:
-        audit.record(key.team, None, "api_key_used", f"{key.name} ({key.prefix})", ip=ip, method=method,
+        audit.record(key.team, None, audit.AuditAction.API_KEY_USED, f"{key.name} ({key.prefix})", ip=ip, method=method,
                      path=path[:200])

@@ -65,7 +65,7 @@ def webhook_endpoints(request: HttpRequest):
     secret = new_webhook_secret()
     endpoint.set_secret(secret)
     endpoint.save()
-    audit.record_request(request, "webhook_endpoint_created", endpoint.url[:200], events=endpoint.events)
+    audit.record_request(request, audit.AuditAction.WEBHOOK_ENDPOINT_CREATED, endpoint.url[:200], events=endpoint.events)
     return render(request, "api/webhooks.html", _endpoints_context(request, new_endpoint=endpoint, secret=secret))
 
 
@@ -85,7 +85,7 @@ def webhook_endpoint_detail(request: HttpRequest, pk: int):
                                                                   f"{request.user.get_username()}")
             messages.success(request, "Endpoint disabled.")
         elif action == "delete":
-            audit.record_request(request, "webhook_endpoint_deleted", endpoint.url[:200])
+            audit.record_request(request, audit.AuditAction.WEBHOOK_ENDPOINT_DELETED, endpoint.url[:200])
             endpoint.delete()
             messages.success(request, "Endpoint deleted.")
             return redirect("webhook_endpoints")

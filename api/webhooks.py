@@ -155,7 +155,7 @@ def disable(endpoint: WebhookEndpoint, reason: str) -> bool:
         is_active=False, disabled_reason=reason[:300], disabled_at=timezone.now())
     endpoint.refresh_from_db()
     if moved:
-        audit.record(endpoint.team, None, "webhook_endpoint_disabled", endpoint.url[:200], reason=reason[:300])
+        audit.record(endpoint.team, None, audit.AuditAction.WEBHOOK_ENDPOINT_DISABLED, endpoint.url[:200], reason=reason[:300])
         _tell_admins(endpoint, reason)
     return bool(moved)
 

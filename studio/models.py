@@ -58,6 +58,12 @@ class AuditAction(models.TextChoices):
     BUDGET_CHANGED = "budget_changed", "Budget changed"
     TASK_RESUBMITTED = "task_resubmitted", "Held task resubmitted"
     TASK_MARKED_FAILED = "task_marked_failed", "Held task marked failed"
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    API_KEY_USED = "api_key_used", "API key used"
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint_created", "Webhook endpoint added"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled", "Webhook endpoint disabled"
+    WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint_deleted", "Webhook endpoint deleted"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -82,6 +82,6 @@ def team_context(request):
     return {"current_membership": membership, "current_team": membership.team if membership else None,
             "sees_vendor_messages": sees_vendor_messages,
             # A client sees the work, not the machinery (issue 16.4): no task statuses, vendors, batches, imports.
-            "sees_internals": can(membership, "see_unapproved"),
+            "sees_internals": bool(membership) and can(membership, "see_unapproved"),
             # Evaluated only where the top bar renders it (one COUNT per full page, none for fragments).
             "inbox_unread": lambda: unread_count(request.user, membership.team if membership else None)}
