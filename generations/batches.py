@@ -206,7 +206,7 @@ def comparison_tasks(comparison: Comparison):
 def mark_winner(comparison: Comparison, task: Task, user) -> None:
     if not Task.objects.filter(pk=task.pk, batch__comparison=comparison).exists():
         raise LaunchError("That task is not part of this comparison.")
-    if not task.outputs.exists():
+    if not TaskOutput.objects.filter(task_id=task.pk).exists():  # not task.outputs: it may be prefetched
         raise LaunchError(f"{task.account.name} has no outputs, so it cannot win.")
     Comparison.objects.filter(pk=comparison.pk).update(winner=task, decided_by=user, decided_at=timezone.now())
     comparison.refresh_from_db()

@@ -9,7 +9,7 @@ from generations import batches, lifecycle
 from generations.launch import LaunchError, new_form_token
 from generations.models import BatchState, CreditEntry, CreditKind, Task, TaskStatus as S
 from studio.models import Role
-from tests.factories import (GarmentImageFactory, MembershipFactory, ModelImageFactory, ProjectFactory, SKUFactory,
+from tests.factories import (GarmentImageFactory, TaskOutputFactory, MembershipFactory, ModelImageFactory, ProjectFactory, SKUFactory,
                              VendorAccountFactory)
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,8 @@ def test_retry_only_the_failed_ones_not_the_cancelled(setup, monkeypatch):
     cancelled_one.refresh_from_db()
     lifecycle.transition_task(cancelled_one, S.GENERATION_FAILED)
     regenerated = []
-    monkeypatch.setattr("generations.engine.runs.regenerate", lambda task, user, prompt="": regenerated.append(task.pk))
+    monkeypatch.setattr("generations.engine.housekeeping.regenerate",
+                        lambda task, user, prompt="": regenerated.append(task.pk))
     assert batches.retry_failed(batch, user=None) == 1
     assert regenerated == [failed.pk]
 
@@ -134,6 +135,7 @@ def test_a_comparison_runs_one_sku_on_several_accounts_and_counts_wins(setup):
     for task, seconds in zip(tasks, (30, 90)):
         Task.objects.filter(pk=task.pk).update(submitted_at=now, finished_at=now + timedelta(seconds=seconds),
                                                charged_credits=2)
+    TaskOutputFactory(task=tasks[1])  # only a column with outputs can win
     batches.mark_winner(comparison, tasks[1], member.user)
     board = {row.account: row for row in batches.scoreboard(project)}
     assert board[tasks[1].account.name].wins == 1 and board[tasks[0].account.name].wins == 0
