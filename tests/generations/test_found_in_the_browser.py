@@ -21,7 +21,7 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture(autouse=True)
 def queued(monkeypatch):
-    monkeypatch.setattr("generations.engine.jobs.queue_advance", lambda pk, countdown=0: True)
+    monkeypatch.setattr("generations.engine.queue.queue_advance", lambda pk, countdown=0: True)
 
 
 # --- a vendor column with no outputs cannot win ----------------------------------------------------------------------

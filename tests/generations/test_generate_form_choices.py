@@ -18,7 +18,7 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture(autouse=True)
 def queued(monkeypatch):
-    monkeypatch.setattr("generations.engine.jobs.queue_advance", lambda pk, countdown=0: True)
+    monkeypatch.setattr("generations.engine.queue.queue_advance", lambda pk, countdown=0: True)
 
 
 @pytest.fixture
