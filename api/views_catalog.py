@@ -263,6 +263,7 @@ class ZipImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamVie
 
     model = ZipImport
     serializer_class = s.ZipImportSerializer
+    read_permission = roles.SEE_UNAPPROVED  # batches and imports are studio machinery: not for clients (#16.4)
     filters = ("project",)
     write_permission = roles.UPLOAD
     parser_classes = [MultiPartParser, FormParser]

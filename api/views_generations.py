@@ -116,6 +116,7 @@ class LaunchView(APIView):
 class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewSet):
     model = Batch
     serializer_class = s.BatchSerializer
+    read_permission = roles.SEE_UNAPPROVED  # batches and imports are studio machinery: not for clients (#16.4)
     filters = ("project",)
     write_permission = roles.GENERATE
 

@@ -19,7 +19,10 @@ REMARK = "INTERNAL-MANAGER-REMARK"
 # What a client may open: the catalog they were shared, the approval board, approved files, exports.
 CLIENT_PAGES = {"program_detail", "project_detail", "sku_detail", "sku_tasks", "client_board", "output_file",
                 "output_thumbnail", "project_export_zip", "project_export_manifest", "media_file", "model_gallery",
-                "model_detail", "pose_library", "style_list"}
+                "model_detail", "pose_library", "style_list", "export_job", "export_job_download",
+                # The same catalog and exports through the API, for a client's signed-in browser or key.
+                "api:program-detail", "api:project-detail", "api:sku-detail", "api:fashion-model-detail",
+                "api:model-image-detail", "api:pose-detail", "api:export-detail"}
 
 
 @pytest.fixture
@@ -45,7 +48,8 @@ def test_every_internal_page_is_closed_to_a_client(client, client_world):
             opened.add(name)
     assert opened <= CLIENT_PAGES, f"internal pages a client can open: {sorted(opened - CLIENT_PAGES)}"
     for internal in ("project_batches", "batch_panel", "import_detail", "task_card", "review_board", "generate",
-                     "bulk_generate", "account_edit", "moderation_lane", "project_comparisons", "huhu_model_request"):
+                     "bulk_generate", "account_edit", "moderation_lane", "project_comparisons", "huhu_model_request",
+                     "api:batch-detail", "api:import-detail"):
         assert client.get(urls[internal]).status_code in (403, 404), internal
     for team_page in ("account_list", "team_settings", "team_audit"):
         assert client.get(reverse(team_page)).status_code in (403, 404), team_page
