@@ -16,6 +16,7 @@ from .models import (
     AccountState,
     Batch,
     Comparison,
+    ExportJob,
     CreditEntry,
     HuhuImageRequest,
     OutputKind,
@@ -291,3 +292,18 @@ class HuhuImageRequestAdmin(admin.ModelAdmin):
                        "save_message", "saved", "created_by", "created_at", "updated_at", "submitted_at",
                        "finished_at"]
     date_hierarchy = "created_at"
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Large exports a worker writes into storage (generations/export_jobs.py): progress and outcome, read-only."""
+
+    list_display = ["pk", "project", "team", "state", "done", "total", "size_bytes", "created_at", "finished_at"]
+    list_filter = ["state", "team"]
+    list_select_related = ["project", "team"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

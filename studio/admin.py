@@ -2,7 +2,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import AuditEvent, Invitation, Membership, Team
+from .models import AuditEvent, InboxMessage, Invitation, Membership, Team
 
 THUMB_BOX = 96  # pixels; changelists stay readable and cheap with many rows
 
@@ -85,3 +85,19 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role", "team"]
     search_fields = ["email"]
     readonly_fields = ["created_at", "accepted_at", "accepted_by"]
+
+
+@admin.register(InboxMessage)
+class InboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: the studio writes these (studio/inbox.py); a person marks them read in the app."""
+
+    list_display = ["created_at", "team", "recipient", "kind", "text", "read_at"]
+    list_filter = ["kind", "team"]
+    list_select_related = ["team", "recipient"]
+    search_fields = ["text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

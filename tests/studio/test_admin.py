@@ -66,7 +66,7 @@ def changelist_queries(client, model) -> int:
 
 def test_every_model_of_the_studio_is_registered():
     registered = set(admin.site._registry)
-    for app in ("studio", "catalog", "generations"):
+    for app in ("studio", "catalog", "generations", "api"):
         from django.apps import apps
 
         assert set(apps.get_app_config(app).get_models()) <= registered, app
