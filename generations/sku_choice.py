@@ -104,3 +104,15 @@ def picker_page(form: SkuScopeForm, request):
     on_page = {sku.pk for sku in page.object_list}
     return {"sku_page": page, "sku_pick_q": text, "sku_picked": set(picked),
             "sku_picked_elsewhere": [pk for pk in picked if pk not in on_page]}
+
+
+def one_sku_page(skus, request, chosen_pk: int | None):
+    """The comparison form's single choice: one page of the project's active SKUs (searchable), and the chosen SKU
+    shown first when it is not on that page, so paging and searching never drop the choice (issue 17: the form
+    does not list every SKU)."""
+    params = request.POST if request.method == "POST" else request.GET
+    text = (params.get("sku_pick_q") or "").strip()[:120]
+    page = Paginator(search(skus, text), PICKER_PAGE).get_page(params.get("spage"))
+    on_page = {sku.pk for sku in page.object_list}
+    chosen = skus.filter(pk=chosen_pk).first() if chosen_pk and chosen_pk not in on_page else None
+    return {"sku_page": page, "sku_pick_q": text, "sku_chosen": chosen_pk, "sku_chosen_elsewhere": chosen}

@@ -53,6 +53,7 @@ urlpatterns = [
     path("batches/<int:pk>/run-rest/", bulk.batch_run_rest, name="batch_run_rest"),
     # Vendor comparisons (launch: roles.GENERATE; winner: roles.REVIEW)
     path("projects/<int:pk>/compare/", comparisons.comparison_new, name="comparison_new"),
+    path("projects/<int:pk>/compare/skus/", comparisons.comparison_skus, name="comparison_skus"),
     path("projects/<int:pk>/comparisons/", comparisons.project_comparisons, name="project_comparisons"),
     path("comparisons/<int:pk>/", comparisons.comparison_detail, name="comparison_detail"),
     path("comparisons/<int:pk>/winner/", comparisons.comparison_winner, name="comparison_winner"),

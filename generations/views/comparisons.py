@@ -15,6 +15,7 @@ from studio.tenancy import member_required
 
 from .. import batches, launch
 from ..bulk_forms import ComparisonForm
+from ..sku_choice import one_sku_page
 from ..models import Batch, Comparison, Task
 from .common import RUNNING, paginate, team_project
 from .generate import _model_picker, _pose_picker
@@ -54,9 +55,22 @@ def comparison_new(request: HttpRequest, pk: int):
         sku = request.GET.get("sku")
         form = ComparisonForm(team=request.team, project=project, initial={
             "form_token": launch.new_form_token(), "sku": parse_id(sku)})
-    context = {"project": project, "form": form, **_model_picker(request, project, form),
+    context = {"project": project, "form": form, **_sku_picker(request, form), **_model_picker(request, project, form),
                **_pose_picker(request, project, form)}
     return render(request, "generations/comparison_new.html", context)
+
+
+def _sku_picker(request: HttpRequest, form: ComparisonForm) -> dict:
+    return one_sku_page(form.fields["sku"].queryset, request, parse_id(form["sku"].value()))
+
+
+@require_GET
+@member_required(GENERATE)
+def comparison_skus(request: HttpRequest, pk: int):
+    """One page of the comparison form's SKU choice, searched, with the chosen SKU kept."""
+    project = team_project(request, pk)
+    form = ComparisonForm(request.GET, team=request.team, project=project)
+    return render(request, "generations/_pickers.html#one_sku_picker", {"project": project, **_sku_picker(request, form)})
 
 
 # --- one comparison --------------------------------------------------------------------------------------------------

@@ -182,6 +182,7 @@ def urls(state: dict) -> dict[str, tuple[str, bool]]:
         "model gallery": (reverse("model_gallery", args=[program]), False),
         "pose library": (reverse("pose_library", args=[program]), False),
         "comparisons": (reverse("project_comparisons", args=[project]), False),
+        "comparison form": (reverse("comparison_new", args=[project]), False),
         "accounts": (reverse("account_list"), False),
         "batches fragment": (reverse("project_batches", args=[project]), True),
         "spend fragment": (reverse("project_spend", args=[project]), True),

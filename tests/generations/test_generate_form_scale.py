@@ -32,7 +32,7 @@ def measure(client, url) -> tuple[int, int]:
     return len(captured), len(response.content)
 
 
-@pytest.mark.parametrize("name", ["generate", "bulk_generate"])
+@pytest.mark.parametrize("name", ["generate", "bulk_generate", "comparison_new"])
 def test_the_form_costs_the_same_queries_and_bytes_at_50_and_5000_skus(client, studio, name):
     login(client, studio, Role.CREATIVE)
     measure(client, reverse(name, args=[studio.small.pk]))  # warm the session and caches
@@ -63,3 +63,29 @@ def test_the_sku_picker_costs_the_same_on_the_last_page(client, studio):
     first, _ = measure(client, url)
     last, _ = measure(client, url + "?spage=250")
     assert first == last
+
+
+def test_the_comparison_form_finds_one_sku_among_5000_and_keeps_the_choice_across_pages(client, studio):
+    login(client, studio, Role.CREATIVE)
+    wanted = SKU.objects.get(project=studio.large, code="S-04321")
+    url = reverse("comparison_skus", args=[studio.large.pk])
+
+    found = client.get(url, {"sku_pick_q": "04321"}).content.decode()
+    assert f'name="sku" value="{wanted.pk}"' in found and found.count('name="sku"') == 1
+
+    # Chosen, then the person pages on: the choice rides along, checked, above the page it is not on.
+    paged = client.get(url, {"sku": wanted.pk, "spage": 3}).content.decode()
+    assert f'<input type="radio" name="sku" value="{wanted.pk}" checked>' in paged
+    assert paged.count(" checked") == 1
+
+    # The form opened from a SKU page (?sku=) shows that SKU chosen, though it is on page 217 of the list.
+    form = client.get(reverse("comparison_new", args=[studio.large.pk]), {"sku": wanted.pk}).content.decode()
+    assert f'<input type="radio" name="sku" value="{wanted.pk}" checked>' in form
+    assert "<select" not in form.split('id="one-sku-picker"')[1].split("</fieldset>")[0]
+
+
+def test_the_comparison_sku_picker_refuses_another_projects_sku(client, studio):
+    login(client, studio, Role.CREATIVE)
+    elsewhere = SKU.objects.filter(project=studio.small).first()
+    html = client.get(reverse("comparison_skus", args=[studio.large.pk]), {"sku": elsewhere.pk}).content.decode()
+    assert f'value="{elsewhere.pk}"' not in html

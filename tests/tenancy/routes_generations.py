@@ -41,6 +41,7 @@ OBJECT_ROUTES: dict = {
     "batch_retry_failed": lambda w: {"pk": w.batch.pk},
     "batch_run_rest": lambda w: {"pk": w.batch.pk},
     "comparison_new": lambda w: {"pk": w.project.pk},
+    "comparison_skus": lambda w: {"pk": w.project.pk},
     "project_comparisons": lambda w: {"pk": w.project.pk},
     "comparison_detail": lambda w: {"pk": _comparison(w).pk},
     "comparison_winner": lambda w: {"pk": _comparison(w).pk},
