@@ -84,3 +84,24 @@ def test_a_task_held_for_a_person_is_announced(subscribed, team, django_capture_
         run.hold("The vendor's output links expired before they could be copied.")
     [data] = announced("task.needs_attention")
     assert data["task"] == task.pk and "expired" in data["message"]
+
+
+def test_a_held_output_a_manager_releases_is_announced_ready_for_review(subscribed, team,
+                                                                         django_capture_on_commit_callbacks):
+    from generations.vendors.artemotion import vision
+    from studio.models import Role
+
+    task = f.TaskFactory(sku=f.SKUFactory(project__program__team=team), team=team, status=S.GENERATION_COMPLETED)
+    shown, held = f.TaskOutputFactory(task=task), f.TaskOutputFactory(task=task, flagged=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.transition_task(task, S.REVIEW_SUBMITTED)
+    assert [d["output"] for d in announced("output.ready_for_review")] == [shown.pk]  # the held one waits
+
+    manager = f.MembershipFactory(team=team, role=Role.MANAGER)
+    with django_capture_on_commit_callbacks(execute=True):
+        vision.release(held, manager, "checked by eye")
+    assert sorted(d["output"] for d in announced("output.ready_for_review")) == sorted([shown.pk, held.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        vision.discard(f.TaskOutputFactory(task=task, flagged=True), manager, "not for the catalog")
+    assert len(announced("output.ready_for_review")) == 2  # a discarded output is never announced

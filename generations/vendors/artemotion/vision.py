@@ -24,7 +24,7 @@ from django.db.models.signals import post_save, pre_save
 
 from catalog.models import SKU, GarmentImage
 
-from generations import lifecycle
+from generations import announce, lifecycle
 from generations.models import (Decision, ReviewEvent, ReviewStage, Task, TaskOutput, TaskStatus,
                      VendorAccount, VendorReference)
 from generations.review import held_outputs  # noqa: F401 (the lane's query lives with review; used by the lane)
@@ -267,4 +267,6 @@ def _moderate(output: TaskOutput, membership, decision: str, comment: str) -> Ta
                                    decision=decision, comment=(comment or "").strip())
         if decision == Decision.RELEASED:
             _sync_task(task.pk)
+            output.refresh_from_db(fields=["review_status"])
+            announce.output_released(output)  # on commit, as every announcement
     return output
