@@ -5,7 +5,7 @@ neither the hash nor a webhook secret is ever shown."""
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import ApiKey, ExportJob, IdempotentRequest, OutgoingEvent, WebhookDelivery, WebhookEndpoint
+from .models import ApiKey, IdempotentRequest, OutgoingEvent, WebhookDelivery, WebhookEndpoint
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -71,9 +71,3 @@ class IdempotentRequestAdmin(ReadOnly):
     list_select_related = ["team"]
     search_fields = ["key"]
     exclude = ["response"]
-
-
-@admin.register(ExportJob)
-class ApiExportJobAdmin(ReadOnly):
-    list_display = ["pk", "project", "team", "status", "files", "created_at", "finished_at"]
-    list_select_related = ["project", "team"]

@@ -1,4 +1,4 @@
-"""Celery jobs of the API: thin, they take a primary key and call a service. Both run on the media queue (slow,
+"""Celery jobs of the API: thin, they take a primary key and call a service. They run on the media queue (slow,
 outbound I/O that must not hold up vendor calls)."""
 from celery import shared_task
 
@@ -8,13 +8,6 @@ def deliver_webhook(delivery_id: int) -> None:
     from . import webhooks
 
     webhooks.deliver(delivery_id)
-
-
-@shared_task(name="media.api_build_export", acks_late=True, ignore_result=True)
-def build_export(job_id: int) -> None:
-    from . import exports
-
-    exports.build(job_id)
 
 
 @shared_task(name="media.api_webhook_sweep", ignore_result=True)

@@ -28,7 +28,7 @@ def _field(kind: str, pk: int, team_id: int):
     from catalog.models import GarmentImage
     from generations.models import TaskOutput
 
-    from .models import ExportJob
+    from generations.models import ExportJob
 
     if kind == "output":
         obj = TaskOutput.objects.filter(pk=pk, task__sku__project__program__team_id=team_id).first() or \

@@ -177,24 +177,3 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint} ({self.status})"
-
-
-class ExportJob(models.Model):
-    """An export of a project's approved images (zip + manifest) made by the worker, for the API."""
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey("catalog.Project", on_delete=models.CASCADE, related_name="+")
-    client_approved_only = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, default="queued")  # queued, running, done, failed
-    file = models.FileField(upload_to="exports/", blank=True)
-    files = models.PositiveIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TeamScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]

@@ -3,10 +3,9 @@
 from rest_framework import serializers
 
 from catalog.models import SKU, FashionModel, GarmentImage, ModelImage, Pose, Program, Project, ZipImport
-from generations.models import Batch, CreditEntry, Task, TaskOutput, VendorAccount
+from generations.models import Batch, CreditEntry, ExportJob, ExportState, Task, TaskOutput, VendorAccount
 
 from . import links
-from .models import ExportJob
 
 
 class ProgramSerializer(serializers.ModelSerializer):
@@ -128,15 +127,21 @@ class CreditEntrySerializer(serializers.ModelSerializer):
 
 
 class ExportJobSerializer(serializers.ModelSerializer):
+    """The pages' export job in the API's words: status (queued, running, done, failed), files written so far of
+    total, and the message when it failed."""
+
+    status = serializers.CharField(source="state", read_only=True)
+    files = serializers.IntegerField(source="done", read_only=True)
+    message = serializers.CharField(source="error_message", read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = ExportJob
-        fields = ["id", "project", "client_approved_only", "status", "files", "message", "created_at",
-                  "finished_at", "download_url"]
+        fields = ["id", "project", "client_approved_only", "status", "files", "total", "size_bytes", "message",
+                  "created_at", "finished_at", "download_url"]
 
     def get_download_url(self, obj) -> str | None:
-        if obj.status != "done" or not obj.file:
+        if obj.state != ExportState.DONE or not obj.file:
             return None
         return links.signed_download_url(self.context["request"], "export", obj.pk)
 

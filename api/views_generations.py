@@ -11,14 +11,13 @@ from rest_framework.views import APIView
 from catalog.models import Project
 from generations import batches, launch, review
 from generations.forms import OPTION_PREFIX, GenerateForm
-from generations.models import Batch, CreditEntry, Task, TaskOutput, VendorAccount
+from generations.models import Batch, CreditEntry, ExportJob, Task, TaskOutput, VendorAccount
 from generations.vendors.base import VendorError
 from studio import roles
 from studio.ids import parse_id
 
 from . import idempotency, serializers as s
 from .errors import ApiError
-from .models import ExportJob
 from .views_catalog import TeamViewSet, form_errors, team_of
 
 
@@ -220,15 +219,20 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewSe
     """Export of approved images (a zip with a folder per SKU and the CSV manifest), made by the worker. Poll it
     until `status` is "done", then fetch `download_url`."""
 
-    model = ExportJob
+    model = ExportJob  # the pages' background export job (generations/export_jobs.py): one job, one zip
     serializer_class = s.ExportJobSerializer
     filters = ("project",)
     read_permission = roles.EXPORT
     write_permission = roles.EXPORT
 
+    def base_queryset(self):
+        # The jobs this team asked for, as on the pages: a shared program's other team has its own.
+        team = team_of(self.request)
+        return ExportJob.objects.for_team(team).filter(team=team)
+
     @extend_schema(request=s.ExportRequestSerializer, responses={202: s.ExportJobSerializer})
     def create(self, request):
-        from . import exports
+        from generations import export, export_jobs
 
         data = s.ExportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -237,8 +241,8 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewSe
         if project is None:
             raise ApiError("Choose one of your team's projects.", status_code=400, field="project")
         client_only = data.validated_data["client_approved_only"] or request._request.membership.role == "client"
+        total = export.exportable_outputs(project, client_approved_only=client_only).count()
         with transaction.atomic():
-            job = ExportJob.objects.create(team=team, project=project, client_approved_only=client_only,
-                                           created_by=actor(request))
-            exports.queue(job)
+            job = export_jobs.start(project=project, team=team, user=actor(request),
+                                    client_approved_only=client_only, total=total)
         return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -163,11 +163,6 @@ def iter_rows(outputs: QuerySet, project: Project | None = None) -> Iterator[Row
         yield Row(output, f"{sku}/{sku}_{view}_{counters[view]}.{_extension(output)}")
 
 
-def plan_rows(outputs: QuerySet) -> list[Row]:
-    """Every row at once: for small exports and tests only (the downloads stream iter_rows)."""
-    return list(iter_rows(outputs))
-
-
 def manifest_csv(rows: Iterable[Row]) -> str:
     return "".join(iter_manifest(rows))
 

@@ -278,6 +278,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-tasks": {"task": "vendor.sweep", "schedule": env.float("STUDIO_SWEEP_SECONDS", default=30.0)},
     "sweep-webhook-deliveries": {"task": "media.api_webhook_sweep", "schedule": 60.0},
+    "sweep-exports": {"task": "media.export_sweep", "schedule": 60.0},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 

@@ -19,10 +19,11 @@ def _fresh_throttle_counters():
 def _no_broker(monkeypatch):
     """Jobs are run by the tests themselves: queued webhook deliveries and exports are recorded, not sent."""
     queued = []
-    from api import exports, webhooks
+    from api import webhooks
+    from generations import export_jobs
 
     monkeypatch.setattr(webhooks, "queue", lambda pk, countdown=None: queued.append((pk, countdown)))
-    monkeypatch.setattr(exports, "queue", lambda job: queued.append(("export", job.pk)))
+    monkeypatch.setattr(export_jobs, "queue", lambda pk: queued.append(("export", pk)))
     from catalog import jobs as catalog_jobs, uploads
     from generations.engine import queue as engine_queue
 

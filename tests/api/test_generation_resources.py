@@ -6,7 +6,7 @@ import pytest
 from django.core import signing
 from rest_framework.test import APIClient
 
-from api.models import ExportJob, IdempotentRequest
+from api.models import IdempotentRequest
 from generations.models import Batch, BatchState, CreditEntry, Task, TaskOutput, TaskStatus
 from studio.models import Role
 from tests import factories as f
@@ -171,16 +171,23 @@ def test_the_credit_ledger_and_the_project_budget(api, skus, account):
     assert Decimal(budget["left_credits"]) == Decimal("1000") - spent
 
 
-def test_an_export_job_makes_the_zip_and_offers_a_signed_link(api, finished, _no_broker):
+def test_an_export_job_makes_the_zip_and_offers_a_signed_link(api, finished, _no_broker,
+                                                              django_capture_on_commit_callbacks):
+    from generations import export_jobs
+    from generations.models import ExportJob
+
     TaskOutput.objects.filter(pk=finished.pk).update(review_status=S.REVIEW_APPROVED)
     project = finished.task.sku.project_id
-    started = api.post("/api/v1/exports/", {"project": project}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api.post("/api/v1/exports/", {"project": project}, format="json")
     assert started.status_code == 202 and started.json()["download_url"] is None
-    from api import exports
+    assert started.json()["status"] == "queued" and started.json()["total"] == 1
+    assert ("export", started.json()["id"]) in _no_broker  # handed to the media worker once committed
 
-    exports.build(started.json()["id"])
+    # The pages' job and worker task: the export page shows the same job the API started.
+    export_jobs.run(started.json()["id"])
     done = api.get(f"/api/v1/exports/{started.json()['id']}/").json()
-    assert done["status"] == "done" and done["files"] == 1
+    assert done["status"] == "done" and done["files"] == 1 and done["size_bytes"] > 0
     import io
     import zipfile
 

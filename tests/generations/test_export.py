@@ -100,10 +100,10 @@ def test_a_creative_may_not_export(client, project_with_outputs):
 def test_the_export_costs_the_same_queries_for_few_and_many_outputs(project_with_outputs):
     project, manager, *_ = project_with_outputs
     with CaptureQueriesContext(connection) as few:
-        export.manifest_csv(export.plan_rows(export.exportable_outputs(project)))
+        export.manifest_csv(export.iter_rows(export.exportable_outputs(project), project))
     sku = SKUFactory(project=project)
     for _ in range(30):
         approved_output(sku, manager=manager.user)
     with CaptureQueriesContext(connection) as many:
-        export.manifest_csv(export.plan_rows(export.exportable_outputs(project)))
+        export.manifest_csv(export.iter_rows(export.exportable_outputs(project), project))
     assert len(few) == len(many)

@@ -106,6 +106,51 @@ def test_a_job_runs_once_even_if_its_message_comes_twice(world):
     assert ExportJob.objects.get(pk=job.pk).file.name == name
 
 
+def test_a_broker_that_is_down_keeps_the_job_queued_and_the_sweep_hands_it_over_again(world, monkeypatch,
+                                                                                      django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    manager, project, _ = world
+    sent = []
+
+    def broker_down(job_id):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(export_jobs.write_export, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):  # the request that asked does not fail
+        job = export_jobs.start(project=project, team=manager.team, user=manager.user,
+                                client_approved_only=False, total=5)
+    assert ExportJob.objects.get(pk=job.pk).state == ExportState.QUEUED
+
+    monkeypatch.setattr(export_jobs.write_export, "delay", sent.append)
+    assert export_jobs.sweep() == 0  # too fresh: its message may still be on its way
+    ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    assert export_jobs.sweep() == 1 and sent == [job.pk]
+    export_jobs.run(job.pk)
+    assert ExportJob.objects.get(pk=job.pk).state == ExportState.DONE
+    assert export_jobs.sweep() == 0 and sent == [job.pk]
+
+
+def test_a_job_whose_worker_was_stopped_mid_write_says_so_instead_of_running_forever(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    manager, project, _ = world
+    started = timezone.now() - timedelta(seconds=settings.STUDIO_EXPORT_TIME_LIMIT + 120)
+    stopped = ExportJob.objects.create(project=project, team=manager.team, total=5, state=ExportState.RUNNING,
+                                       started_at=started)
+    busy = ExportJob.objects.create(project=project, team=manager.team, total=5, state=ExportState.RUNNING,
+                                    started_at=timezone.now())
+    export_jobs.sweep()
+    stopped.refresh_from_db()
+    busy.refresh_from_db()
+    assert stopped.state == ExportState.FAILED and "start the export again" in stopped.error_message
+    assert busy.state == ExportState.RUNNING
+
+
 def test_another_team_cannot_see_or_download_a_job(client, world):
     manager, project, _ = world
     job = ExportJob.objects.create(project=project, team=manager.team, total=5)

@@ -30,9 +30,9 @@ def _delivery(w):
 
 
 def _export(w):
-    from api.models import ExportJob
+    from generations.models import ExportJob
 
-    return ExportJob.objects.create(team=w.team_a, project=w.project, message=MARKER)
+    return ExportJob.objects.create(team=w.team_a, project=w.project, error_message=MARKER)
 
 
 OBJECT_ROUTES = {
