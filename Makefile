@@ -33,7 +33,7 @@ lint-imports: install
 
 # Production-like settings (placeholder secrets generated on the fly, never stored): must be warning-free.
 check-deploy: install
-	STUDIO_ENV=production DEBUG=0 ALLOWED_HOSTS=studio.example.com \
+	STUDIO_ENV=production DEBUG=0 ALLOWED_HOSTS=studio.example.com CACHE_URL=redis://127.0.0.1:6379/2 \
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	STUDIO_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -6,4 +6,4 @@ class StudioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the audit log's sign-in receivers
+        from . import checks, signals  # noqa: F401 - deployment checks; the audit log's sign-in receivers

@@ -355,6 +355,12 @@ LOGGING = {
                 "django.security.csrf": {"filters": ["expected_403"]}},
 }
 
+# --- Cache ----------------------------------------------------------------------------------------------------
+# The API's per-key throttling counts in the cache, so every web process must see the same one: production sets
+# CACHE_URL (e.g. redis://127.0.0.1:6379/2); `check --deploy` warns when it does not (studio/checks.py). The
+# development studio is one process, where the local-memory cache is enough.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- The studio's own API (issue 18, api/) ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication",

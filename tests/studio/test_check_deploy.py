@@ -32,6 +32,7 @@ def production_env(tmp_path: Path, **overrides) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "STUDIO_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "STUDIO_VAR_DIR": str(tmp_path / "var"),  # nothing lands in the checkout's var/
+        "CACHE_URL": "redis://127.0.0.1:6379/2",  # shared by every web process (API throttling)
     }
     for name, value in overrides.items():
         if value is None:
@@ -72,5 +73,12 @@ def test_the_makefile_target_runs_the_same_check_with_the_same_environment():
     recipe = makefile.split("\ncheck-deploy:", 1)[1].split("\n\n", 1)[0]
     assert "manage.py " + " ".join(CHECK_DEPLOY) in recipe
     names = set(re.findall(r"\b([A-Z_]+)=", recipe))
-    assert names == {"STUDIO_ENV", "DEBUG", "ALLOWED_HOSTS", "SECRET_KEY", "STUDIO_ENCRYPTION_KEYS"}
+    assert names == {"STUDIO_ENV", "DEBUG", "ALLOWED_HOSTS", "CACHE_URL", "SECRET_KEY", "STUDIO_ENCRYPTION_KEYS"}
     assert "STUDIO_ENV=production" in recipe and "DEBUG=0" in recipe
+
+
+def test_a_cache_local_to_each_process_is_a_deploy_warning(tmp_path):
+    """API throttling counts in the cache: with one per process, four gunicorn workers allow four times the limit."""
+    result = manage(CHECK_DEPLOY, production_env(tmp_path, CACHE_URL=None))
+    assert result.returncode != 0
+    assert "studio.W001" in result.stderr and "CACHE_URL" in result.stderr
