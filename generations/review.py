@@ -94,8 +94,10 @@ def board_outputs(project, *, waiting_only: bool = True) -> QuerySet:
     outputs = TaskOutput.objects.filter(task__sku__project=project, flagged=False)
     if waiting_only:
         outputs = outputs.filter(task__status__in=REVIEWABLE_TASK)
-    return outputs.select_related("task", "task__sku", "task__account", "task__batch", "task__model_image",
-                                  "task__model_image__fashion_model", "task__pose")
+    # Joined: what the board sorts, groups and filters on. Prefetched: what a card only shows. Joining all eight
+    # tables made PostgreSQL spend ~18 ms planning the page query (join-order search) to run it in 1 ms.
+    return (outputs.select_related("task", "task__sku", "task__account")
+            .prefetch_related("task__batch", "task__model_image__fashion_model", "task__pose"))
 
 
 def output_history(output: TaskOutput, membership) -> QuerySet:

@@ -44,7 +44,7 @@ def _board(request: HttpRequest, project, selected_pk=None, status=200):
         "batches": lambda: board.project_batches(project),
         "vendors": Vendor.choices, "operations": Operation.choices,
         # Called by the template only where the page head renders (one COUNT), never for the board fragment.
-        "held_count": lambda: review.held_outputs(request.team).filter(task__sku__project=project).count(),
+        "held_count": lambda: _held_label(review.held_outputs(request.team).filter(task__sku__project=project)),
         # Called only where the page head renders: paid calls whose outcome a person must settle.
         "unknown_outcomes": lambda: held_tasks(request, sku__project=project),
         "may_regenerate": can(request.membership, GENERATE), "remake_token": new_form_token(),
@@ -54,6 +54,12 @@ def _board(request: HttpRequest, project, selected_pk=None, status=200):
         return render(request, f"{TEMPLATE}#preview", context, status=status)
     template = f"{TEMPLATE}#board" if is_fragment(request) else TEMPLATE
     return render(request, template, context, status=status)
+
+
+def _held_label(held) -> str:
+    """"" when nothing is held (the link then shows only where the gate is on), else the capped count."""
+    label = board.total(held)
+    return "" if label == "0" else label
 
 
 def _pick(outputs, pk):

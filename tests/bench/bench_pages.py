@@ -104,7 +104,9 @@ def _setup_world(state_path: Path) -> dict:
 
 def populate(arg: str, state_path: Path) -> None:
     """Grow the project to `arg` SKUs: per SKU 2 garment images, 2 tasks (one approved, one awaiting review) with
-    2 outputs each; tasks in batches of 100 SKUs with their counters; one output in 1,000 held by the NSFW gate."""
+    2 outputs each; tasks in batches of 100 SKUs with their counters; one output in 8 held by the NSFW gate. That
+    rate fills the moderation lane's first page (24) already at 50 SKUs, so its growth measures the data (2,500 held
+    at 5,000 SKUs), not an empty page at 50 filling up at 5,000 (one in 1,000 left it empty at 50)."""
     from decimal import Decimal
 
     from django.db import transaction
@@ -143,7 +145,7 @@ def populate(arg: str, state_path: Path) -> None:
             TaskOutput.objects.bulk_create([
                 TaskOutput(task=t, file=files["output"], thumbnail=files["output"], width=200, height=300,
                            size_bytes=1, review_status=t.status, vendor_result_id=f"{t.pk}-{n}",
-                           flagged=(t.pk * 2 + n) % 1000 == 0)
+                           flagged=(t.pk * 2 + n) % 8 == 0)
                 for t in tasks for n in range(2)])
             batch_counts.recount(batch)
         state["skus"] = max(have, target)

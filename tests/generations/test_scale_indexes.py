@@ -1,4 +1,4 @@
-"""The indexes of migration 0007_scale_indexes serve the queries they were made for (issue 17). PostgreSQL only.
+"""The indexes of migrations 0007_scale_indexes and 0012_held_order_index serve the queries they were made for (issue 17). PostgreSQL only.
 
 The tables get a few thousand rows (bulk_create) and fresh statistics, so the planner chooses as it would in a real
 project; `make bench-pages` prints the same plans at 5,000 SKUs.
@@ -52,3 +52,26 @@ def test_the_dashboards_recent_tasks_read_the_updated_at_index_without_sorting(s
 
 def test_tasks_held_for_a_person_in_a_batch_read_the_partial_index(studio):
     assert "task_needs_attention" in plan(Task.objects.filter(batch=studio.batch, needs_attention=True))
+
+
+@pytest.fixture
+def crowded_lane(studio):
+    """A lingerie season: one output in four held by the NSFW gate (750 of 3,000), with probabilities."""
+    held = list(TaskOutput.objects.filter(task__sku__project=studio.project).order_by("pk")[::4])
+    for n, output in enumerate(held):
+        output.flagged, output.nsfw_probability = True, (n % 97) / 97
+    TaskOutput.objects.bulk_update(held, ["flagged", "nsfw_probability"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return studio
+
+
+def test_the_moderation_lanes_page_walks_its_index_instead_of_sorting_every_held_output(crowded_lane):
+    from generations.vendors.artemotion.moderation_views import PER_PAGE, held_in_project
+
+    page = held_in_project(crowded_lane.team, crowded_lane.project)[:PER_PAGE]
+    text = plan(page)
+    assert "output_held_order" in text
+    assert "Sort" not in text.replace("Incremental Sort", "")  # no sort of the 750 held outputs
+    probabilities = [o.nsfw_probability for o in page]
+    assert probabilities == sorted(probabilities, reverse=True)  # most suspicious first, as the index orders

@@ -16,7 +16,8 @@ from studio.tenancy import member_required
 from generations.vendors.artemotion import vision
 from generations.models import TaskOutput
 from generations.review import ReviewError
-from generations.views.common import paginate, team_project
+from generations import keyset
+from generations.views.common import team_project
 
 PER_PAGE = 24
 TEMPLATE = "vendors/artemotion/moderation_lane.html"
@@ -29,7 +30,8 @@ def held_in_project(team, project):
 
 
 def _lane(request: HttpRequest, project):
-    page = paginate(request, held_in_project(request.team, project), PER_PAGE)
+    number = request.GET.get("page") or request.POST.get("page")
+    page = keyset.CappedPaginator(held_in_project(request.team, project), PER_PAGE).get_page(number)
     fragment = bool(request.htmx) and not request.htmx.boosted
     context = {"project": project, "page": page, "outputs": list(page.object_list), "toasts": fragment}
     return render(request, f"{TEMPLATE}#lane" if fragment else TEMPLATE, context)

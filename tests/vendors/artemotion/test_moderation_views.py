@@ -81,6 +81,18 @@ def test_the_review_board_links_the_lane_with_the_number_held(client, studio):
     assert "Held for moderation (3)" in html
 
 
+def test_a_long_lane_counts_up_to_the_cap_and_says_so(client, studio, monkeypatch):
+    """The lane and the board's link count at most keyset.CAP held outputs (a count that costs the same at 5,000)."""
+    from generations import keyset
+
+    monkeypatch.setattr(keyset, "CAP", 2)
+    held(studio, outputs=3)
+    manager = login(client, studio, Role.MANAGER)
+
+    assert "2+ held" in lane(manager, studio)
+    assert "Held for moderation (2+)" in board(manager, studio)
+
+
 def test_release_moves_an_output_onto_the_review_board(client, studio):
     output = held(studio)
     manager = login(client, studio, Role.MANAGER)
