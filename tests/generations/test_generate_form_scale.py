@@ -89,3 +89,13 @@ def test_the_comparison_sku_picker_refuses_another_projects_sku(client, studio):
     elsewhere = SKU.objects.filter(project=studio.small).first()
     html = client.get(reverse("comparison_skus", args=[studio.large.pk]), {"sku": elsewhere.pk}).content.decode()
     assert f'value="{elsewhere.pk}"' not in html
+
+
+@pytest.mark.parametrize("url_name, form_id, target", [("generate_skus", "generate-form", "sku-picker"),
+                                                       ("comparison_skus", "comparison-form", "one-sku-picker")])
+def test_each_sku_pickers_pager_asks_its_own_url_with_its_own_form(client, studio, url_name, form_id, target):
+    login(client, studio, Role.CREATIVE)
+    url = reverse(url_name, args=[studio.large.pk])
+    html = client.get(url, {"spage": 2}).content.decode()
+    assert f'hx-get="{url}?spage=1"' in html and f'hx-get="{url}?spage=3"' in html
+    assert f'hx-include="#{form_id}"' in html and f'hx-target="#{target}"' in html
