@@ -23,10 +23,11 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runstudio --port $(PORT)
 
 # The import contracts first (pyproject.toml [tool.importlinter]: layers, independent vendor packages, no core
-# module importing a vendor): seconds, and a broken contract fails the run before the suite starts.
+# module importing a vendor): seconds, and a broken contract fails the run before the suite starts. The slowest 15
+# tests are listed at the end, to keep the run short as the suite grows.
 test: install
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
 lint-imports: install
 	$(BIN)/lint-imports --no-cache
