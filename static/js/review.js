@@ -210,9 +210,12 @@
     var active = document.activeElement;
     if (active && board() && board().contains(active) && typing(active)) active.blur();
   }
+  // htmx gives the focus back by id inside the swap itself, before htmx:afterSwap: blur there, synchronously. Not at
+  // htmx:afterSettle, which comes 20 ms later: by then a person may already have pressed "r" and be typing the
+  // comment, and a blur would drop their next keys (seen in the browser test as "Pleaighten").
   document.addEventListener("htmx:beforeSwap", leaveFields);
+  document.addEventListener("htmx:afterSwap", leaveFields);
   document.addEventListener("htmx:afterSettle", function (event) {
-    leaveFields();
     var swapped = event.detail && event.detail.elt;
     if (swapped && swapped.querySelector && (swapped.matches("[data-review-board], .review-preview") || swapped.querySelector("[data-compare]"))) {
       view = { scale: 1, x: 0, y: 0, fit: true };  // a new output starts fitted
