@@ -226,9 +226,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TeamViewSe
     write_permission = roles.EXPORT
 
     def base_queryset(self):
-        # The jobs this team asked for, as on the pages: a shared program's other team has its own.
-        team = team_of(self.request)
-        return ExportJob.objects.for_team(team).filter(team=team)
+        return ExportJob.objects.asked_by(team_of(self.request))
 
     @extend_schema(request=s.ExportRequestSerializer, responses={202: s.ExportJobSerializer})
     def create(self, request):

@@ -59,17 +59,13 @@ def _batch_finished(task) -> None:
             dedupe_key=f"batch.finished:{task.batch_id}")
 
 
-def output_released(output) -> None:
+def output_released(output, task) -> None:
     """A held output a manager released joins the review board: it is ready for review now. When its task finished,
     `_outputs_ready` announced only the outputs that were not held."""
     if output.review_status != S.REVIEW_SUBMITTED:
         return
     try:
-        from .models import Task
-
-        task = Task.objects.filter(pk=output.task_id).first()
-        if task is not None:
-            publish(task.team_id, "output.ready_for_review", {"output": output.pk, **_task_data(task)})
+        publish(task.team_id, "output.ready_for_review", {"output": output.pk, **_task_data(task)})
     except Exception:
         log.exception("could not announce released output %s", output.pk)
 

@@ -182,5 +182,4 @@ def project_batches(project, limit: int = 100) -> list:
 
 
 def total(outputs: QuerySet) -> str:
-    count, more = keyset.capped_count(outputs, cap=keyset.CAP)
-    return f"{count:,}+" if more else f"{count:,}"
+    return keyset.capped_label(outputs)

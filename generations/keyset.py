@@ -97,10 +97,20 @@ def _value(row, key: str):
     return value if isinstance(value, (str, int)) else str(value)
 
 
-def capped_count(queryset: QuerySet, cap: int = CAP) -> tuple[int, bool]:
-    """How many rows, counting at most cap + 1 of them: (count, more_than_cap)."""
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows, counting at most cap + 1 of them (CAP unless told): (count, more_than_cap)."""
+    cap = CAP if cap is None else cap
     counted = queryset.order_by().values("pk")[: cap + 1].count()
     return min(counted, cap), counted > cap
+
+
+def count_label(count: int, more: bool) -> str:
+    return f"{count:,}+" if more else f"{count:,}"
+
+
+def capped_label(queryset: QuerySet) -> str:
+    """The capped count as a page shows it: "42", "1,000+"."""
+    return count_label(*capped_count(queryset))
 
 
 class CappedPaginator(Paginator):
@@ -112,8 +122,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted, self.more = capped_count(self.object_list, cap=CAP)
+        counted, self.more = capped_count(self.object_list)
         return counted
 
     def label(self) -> str:
-        return f"{self.count:,}+" if self.more else f"{self.count:,}"
+        return count_label(self.count, self.more)

@@ -577,6 +577,10 @@ class ExportState(models.TextChoices):
 class ExportJobQuerySet(ProgramScoped):
     program_path = "project__program"
 
+    def asked_by(self, team):
+        """The jobs this team asked for (a shared program's other team has its own), pages and API alike."""
+        return self.for_team(team).filter(team=team)
+
 
 def export_upload_to(instance, filename):
     import uuid

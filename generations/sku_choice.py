@@ -94,12 +94,17 @@ class SkuScopeForm(forms.Form):
                 self.add_error("skus", message)
 
 
+def _searched_page(skus, request):
+    """The picker's search text (sku_pick_q) and its page (spage) of the SKUs matching it."""
+    params = request.POST if request.method == "POST" else request.GET
+    text = (params.get("sku_pick_q") or "").strip()[:120]
+    return Paginator(search(skus, text), PICKER_PAGE).get_page(params.get("spage")), text
+
+
 def picker_page(form: SkuScopeForm, request):
     """One page of the hand-picking list (searchable), and the picked SKUs that are not on it (kept as hidden
     inputs, so paging and searching never drop a choice)."""
-    params = request.POST if request.method == "POST" else request.GET
-    text = (params.get("sku_pick_q") or "").strip()[:120]
-    page = Paginator(search(form.active_skus(), text), PICKER_PAGE).get_page(params.get("spage"))
+    page, text = _searched_page(form.active_skus(), request)
     picked = form.picked_ids()
     on_page = {sku.pk for sku in page.object_list}
     return {"sku_page": page, "sku_pick_q": text, "sku_picked": set(picked),
@@ -110,9 +115,7 @@ def one_sku_page(skus, request, chosen_pk: int | None):
     """The comparison form's single choice: one page of the project's active SKUs (searchable), and the chosen SKU
     shown first when it is not on that page, so paging and searching never drop the choice (issue 17: the form
     does not list every SKU)."""
-    params = request.POST if request.method == "POST" else request.GET
-    text = (params.get("sku_pick_q") or "").strip()[:120]
-    page = Paginator(search(skus, text), PICKER_PAGE).get_page(params.get("spage"))
+    page, text = _searched_page(skus, request)
     on_page = {sku.pk for sku in page.object_list}
     chosen = skus.filter(pk=chosen_pk).first() if chosen_pk and chosen_pk not in on_page else None
     return {"sku_page": page, "sku_pick_q": text, "sku_chosen": chosen_pk, "sku_chosen_elsewhere": chosen}

@@ -21,8 +21,8 @@ def team_sku(request: HttpRequest, pk: int) -> SKU:
     return get_object_or_404(SKU.objects.for_team(request.team).select_related("project"), pk=pk)
 
 
-def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page") or request.POST.get("page"))
+def paginate(request: HttpRequest, queryset, per_page: int, paginator=Paginator) -> Page:
+    return paginator(queryset, per_page).get_page(request.GET.get("page") or request.POST.get("page"))
 
 
 def fragment(template: str, request: HttpRequest, partial: str) -> str:

@@ -65,8 +65,7 @@ def project_export_manifest(request: HttpRequest, pk: int):
 
 
 def _team_job(request: HttpRequest, pk: int) -> ExportJob:
-    return get_object_or_404(ExportJob.objects.for_team(request.team).filter(team=request.team)
-                             .select_related("project"), pk=pk)
+    return get_object_or_404(ExportJob.objects.asked_by(request.team).select_related("project"), pk=pk)
 
 
 @require_GET

@@ -17,7 +17,7 @@ from generations.vendors.artemotion import vision
 from generations.models import TaskOutput
 from generations.review import ReviewError
 from generations import keyset
-from generations.views.common import team_project
+from generations.views.common import paginate, team_project
 
 PER_PAGE = 24
 TEMPLATE = "vendors/artemotion/moderation_lane.html"
@@ -30,8 +30,7 @@ def held_in_project(team, project):
 
 
 def _lane(request: HttpRequest, project):
-    number = request.GET.get("page") or request.POST.get("page")
-    page = keyset.CappedPaginator(held_in_project(request.team, project), PER_PAGE).get_page(number)
+    page = paginate(request, held_in_project(request.team, project), PER_PAGE, keyset.CappedPaginator)
     fragment = bool(request.htmx) and not request.htmx.boosted
     context = {"project": project, "page": page, "outputs": list(page.object_list), "toasts": fragment}
     return render(request, f"{TEMPLATE}#lane" if fragment else TEMPLATE, context)

@@ -223,12 +223,13 @@ def apply_verdict(output: TaskOutput, probability: float | None, is_nsfw: bool |
     return output.flagged
 
 
-def _sync_task(task_id: int) -> None:
+def _sync_task(task_id: int) -> Task:
     task = Task.objects.select_for_update().get(pk=task_id)
     try:
         lifecycle.sync_task_review_status(task)
     except (lifecycle.IllegalTransition, lifecycle.LostRace):
         pass  # the client stage has started; a late release does not reopen it
+    return task
 
 
 # --- Moderation decisions (a manager's) ---------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def _moderate(output: TaskOutput, membership, decision: str, comment: str) -> Ta
         ReviewEvent.objects.create(task=task, output=output, actor=membership.user, stage=ReviewStage.MODERATION,
                                    decision=decision, comment=(comment or "").strip())
         if decision == Decision.RELEASED:
-            _sync_task(task.pk)
+            synced = _sync_task(task.pk)
             output.refresh_from_db(fields=["review_status"])
-            announce.output_released(output)  # on commit, as every announcement
+            announce.output_released(output, synced)  # on commit, as every announcement
     return output
